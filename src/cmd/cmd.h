@@ -1,0 +1,53 @@
+/*
+ * cmd: the command line. `cachet [options] [COMMAND ...]` parses options,
+ * loads the configuration and runs a headless command (sync, ...) or hands
+ * the accounts to the UI through the callback the front end supplies, so
+ * that src/ never depends on ui/.
+ */
+#ifndef CACHET_CMD_H
+#define CACHET_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Exit codes. */
+enum cmd_exit {
+	CMD_EXIT_OK = 0,
+	CMD_EXIT_FAIL = 1,	/* the operation failed (network, server, ...) */
+	CMD_EXIT_USAGE = 2,	/* bad command line or bad configuration */
+	CMD_EXIT_TEMPFAIL = 75,	/* try again later (offline) */
+};
+
+/* One account as the UI opens it: its store and identity. */
+struct cmd_ui_account {
+	const char *name;
+	const char *store_dir;	/* open with store_open */
+	const char *from;	/* identity, may be NULL */
+};
+
+struct cmd_ui_args {
+	const struct cmd_ui_account *accounts;
+	size_t naccounts;
+	const char *config_path;	/* NULL for the demo */
+	const char *keys_file;		/* user key map, may be NULL */
+	const char *theme;		/* theme name, may be NULL */
+	bool offline;
+	bool demo;
+};
+
+/* The front end: runs the interactive UI and returns an exit code. */
+typedef int (*cmd_ui_fn)(const struct cmd_ui_args *args);
+
+/*
+ * State of the background sync workers the UI runs beside it, as one
+ * short line ("syncing work: INBOX headers 200/1000", "work: offline
+ * (no answer from ...)"), for the status bar. Thread-safe; returns false
+ * when no worker runs. *generation changes whenever the store was changed
+ * by a worker, so the UI knows to re-read.
+ */
+bool cmd_sync_status(char *buf, size_t len, unsigned *generation);
+
+/* Entry point shared by the UI binary; returns the process exit code. */
+int cmd_main(int argc, char **argv, cmd_ui_fn ui);
+
+#endif

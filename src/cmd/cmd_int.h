@@ -1,0 +1,17 @@
+/* Internals shared by the files of src/cmd. */
+#ifndef CACHET_CMD_INT_H
+#define CACHET_CMD_INT_H
+
+#include <signal.h>
+
+#include "config/config.h"
+
+int cmd_exit_for(int code);
+unsigned cmd_disabled_caps(void);
+/* Install SIGINT/SIGTERM handlers that set the returned flag. */
+volatile sig_atomic_t *cmd_stop_flag(void);
+int cmd_sync(const char *config_path, int argc, char **argv);
+void cmd_workers_start(const struct config *cfg, const char *only);
+void cmd_workers_stop(void);
+
+#endif

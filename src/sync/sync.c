@@ -1,0 +1,222 @@
+/*
+ * sync: account-level synchronisation (connect, folder list, each folder)
+ * and the --watch loop that waits with IDLE. Runs on the calling thread.
+ */
+#include "sync_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+void
+sync_progress(struct sync_ctx *c, const char *phase, uint32_t done,
+    uint32_t total)
+{
+	struct sync_progress p = {
+		.folder = c->folder,
+		.phase = phase,
+		.done = done,
+		.total = total,
+	};
+
+	if (c->o && c->o->progress)
+		c->o->progress(c->o->ctx, &p);
+}
+
+bool
+sync_stopped(const struct sync_ctx *c)
+{
+	return c->o && c->o->stop && *c->o->stop;
+}
+
+static enum imap_tls
+tls_mode(enum config_tls t)
+{
+	switch (t) {
+	case CONFIG_TLS_STARTTLS:
+		return IMAP_TLS_STARTTLS;
+	case CONFIG_TLS_OFF:
+		return IMAP_TLS_OFF;
+	case CONFIG_TLS_IMPLICIT:
+		break;
+	}
+	return IMAP_TLS_IMPLICIT;
+}
+
+static int
+connect_account(struct sync_ctx *c, struct cachet_err *err)
+{
+	const struct config_account *a = c->acct;
+	char *secret = NULL;
+	struct imap_opts o = {
+		.host = a->imap_host,
+		.port = a->imap_port,
+		.tls = tls_mode(a->imap_tls),
+		.ca_file = a->ca_file,
+		.pin_sha256 = a->cert_fingerprint,
+		.user = a->imap_user,
+		.timeout = a->timeout,
+		.disable_caps = c->o ? c->o->disable_caps : 0,
+		.alert = c->o ? c->o->alert : NULL,
+		.ctx = c->o ? c->o->ctx : NULL,
+	};
+	int r;
+
+	sync_progress(c, "connect", 0, 0);
+	if (a->oauth2_token_cmd) {
+		r = config_oauth2_token(a, &secret, err);
+		o.oauth2_token = secret;
+	} else {
+		r = config_password(a, &secret, err);
+		o.password = secret;
+	}
+	if (r == 0)
+		r = imap_connect(&c->im, &o, err);
+	util_free_secret(secret);
+	if (r != 0)
+		cachet_err_prefix(err, "%s", a->name);
+	return r;
+}
+
+static int
+cmp_mailbox(const void *a, const void *b)
+{
+	const struct imap_mailbox *x = a, *y = b;
+	bool xi = strcasecmp(x->name, "INBOX") == 0;
+	bool yi = strcasecmp(y->name, "INBOX") == 0;
+
+	if (xi != yi)
+		return xi ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Folders that disappeared from the server go from the store too. */
+static int
+drop_vanished_folders(struct sync_ctx *c, const struct imap_mailbox *mb,
+    size_t n, struct cachet_err *err)
+{
+	struct store_folder *f = NULL;
+	size_t nf = 0, i, j;
+	int r;
+
+	r = store_folder_list(c->st, &f, &nf, err);
+	for (i = 0; r == 0 && i < nf; i++) {
+		for (j = 0; j < n; j++)
+			if (strcmp(mb[j].name, f[i].name) == 0 &&
+			    !mb[j].noselect)
+				break;
+		if (j == n)
+			r = store_folder_delete(c->st, f[i].id, err);
+	}
+	store_folders_free(f, nf);
+	return r;
+}
+
+static int
+sync_connected(struct sync_ctx *c, struct cachet_err *err)
+{
+	struct imap_mailbox *mb = NULL;
+	size_t n = 0, i;
+	int r;
+
+	r = imap_list(c->im, &mb, &n, err);
+	if (r != 0)
+		return r;
+	qsort(mb, n, sizeof(*mb), cmp_mailbox);
+	/* Only folders the configuration selects are synced (or kept). */
+	for (i = 0; i < n; i++)
+		if (!config_folder_wanted(c->acct, mb[i].name))
+			mb[i].noselect = true;
+	for (i = 0; r == 0 && i < n; i++) {
+		if (mb[i].noselect)
+			continue;
+		r = sync_folder(c, mb[i].name, mb[i].delim, err);
+		if (r == 0 && sync_stopped(c))
+			r = cachet_err(err, CACHET_E_NET, "interrupted");
+	}
+	if (r == 0)
+		r = drop_vanished_folders(c, mb, n, err);
+	imap_mailboxes_free(mb, n);
+	return r;
+}
+
+int
+sync_account(const struct config_account *acct, struct store *st,
+    const struct sync_opts *o, struct sync_stats *stats,
+    struct cachet_err *err)
+{
+	struct sync_ctx c = {
+		.acct = acct,
+		.st = st,
+		.o = o,
+		.stats = stats,
+	};
+	int r;
+
+	memset(stats, 0, sizeof(*stats));
+	r = connect_account(&c, err);
+	if (r != 0)
+		return r;
+	r = sync_connected(&c, err);
+	imap_close(c.im);
+	return r;
+}
+
+/* Wait on INBOX with IDLE (re-issued every 25 minutes) for a change. */
+static int
+watch_once(struct sync_ctx *c, struct cachet_err *err)
+{
+	struct imap_selected sel;
+	bool changed = false;
+	int r;
+
+	r = sync_connected(c, err);
+	if (r != 0)
+		return r;
+	r = imap_select(c->im, "INBOX", 0, 0, &sel, NULL, NULL, NULL, err);
+	while (r == 0 && !changed && !sync_stopped(c))
+		r = imap_idle(c->im, 60, -1, &changed, err);
+	return r;
+}
+
+int
+sync_watch(const struct config_account *acct, struct store *st,
+    const struct sync_opts *o, struct cachet_err *err)
+{
+	struct sync_stats stats;
+	struct sync_ctx c = {
+		.acct = acct,
+		.st = st,
+		.o = o,
+		.stats = &stats,
+	};
+	unsigned delay = 1;
+	int r = 0;
+
+	while (!sync_stopped(&c)) {
+		memset(&stats, 0, sizeof(stats));
+		if (c.im == NULL) {
+			r = connect_account(&c, err);
+			if (r == CACHET_E_TLS || r == CACHET_E_AUTH ||
+			    r == CACHET_E_CMD)
+				return r;	/* retrying will not help */
+		}
+		if (r == 0)
+			r = watch_once(&c, err);
+		if (r == 0) {
+			delay = 1;
+			continue;
+		}
+		imap_close(c.im);
+		c.im = NULL;
+		if (o && o->alert)
+			o->alert(o->ctx, err->msg);
+		for (unsigned i = 0; i < delay && !sync_stopped(&c); i++)
+			sleep(1);
+		delay = delay < 300 ? delay * 2 : 300;
+		r = 0;
+	}
+	imap_close(c.im);
+	return 0;
+}
