@@ -25,7 +25,8 @@ struct net_tls_opts {
 
 /*
  * Connect to host:port (name or literal address) with a timeout in seconds
- * for the connect and for every later read or write without progress.
+ * for the connect and for every later read or write without progress
+ * (timeout_sec <= 0: no limit). Name resolution itself is not limited.
  */
 int net_conn_open(struct net_conn **out, const char *host, int port,
     int timeout_sec, struct cachet_err *err);
