@@ -202,7 +202,12 @@ auth_plain(struct imap *im, struct cachet_err *err)
 	memcpy(raw + 2 * ul + 2, im->o.password, pl);
 	EVP_EncodeBlock((unsigned char *)b64, raw, (int)rawlen);
 	cmd = xasprintf("AUTHENTICATE PLAIN %s", b64);
+	im->trace_quiet = true;	/* never write the secret to the trace */
 	r = mailimap_custom_command(im->s, cmd);
+	im->trace_quiet = false;
+	/* libetpan does not know the raw command logged us in. */
+	if (r == MAILIMAP_NO_ERROR)
+		im->s->imap_state = MAILIMAP_STATE_AUTHENTICATED;
 	explicit_bzero(raw, rawlen);
 	explicit_bzero(b64, strlen(b64));
 	explicit_bzero(cmd, strlen(cmd));
@@ -243,17 +248,40 @@ authenticate(struct imap *im, struct cachet_err *err)
 }
 
 static int
+enable_qresync(struct imap *im)
+{
+	struct mailimap_capability_data *want, *got = NULL;
+	clist *list = clist_new();
+	int r;
+
+	clist_append(list, mailimap_capability_new(MAILIMAP_CAPABILITY_NAME,
+	    NULL, strdup("QRESYNC")));
+	want = mailimap_capability_data_new(list);
+	r = mailimap_enable(im->s, want, &got);
+	mailimap_capability_data_free(want);
+	if (got)
+		mailimap_capability_data_free(got);
+	return r;
+}
+
+static int
 enable_extensions(struct imap *im, struct cachet_err *err)
 {
 	int r;
 
 	if (im->caps & IMAP_CAP_COMPRESS) {
-		r = mailimap_compress(im->s);
+		r = mailimap_custom_command(im->s, "COMPRESS DEFLATE");
 		if (r != MAILIMAP_NO_ERROR)
 			return imap_fail(im, r, err, "COMPRESS");
+		if (im->s->imap_stream->read_buffer_len != 0)
+			return cachet_err(err, CACHET_E_PROTO,
+			    "%s sent data after the COMPRESS reply", im->o.host);
+		r = imap_compress_start(im, err);
+		if (r != 0)
+			return r;
 	}
 	if ((im->caps & IMAP_CAP_QRESYNC) && (im->caps & IMAP_CAP_ENABLE)) {
-		r = mailimap_custom_command(im->s, "ENABLE QRESYNC");
+		r = enable_qresync(im);
 		if (r != MAILIMAP_NO_ERROR)
 			im->caps &= ~IMAP_CAP_QRESYNC;
 	} else {
@@ -284,6 +312,7 @@ imap_connect(struct imap **out, const struct imap_opts *o,
 	im->s = mailimap_new(0, NULL);
 	if (im->s == NULL)
 		abort();
+	imap_trace_start(im);
 	preauth = greet(im, err);
 	if ((r = preauth) < 0)
 		goto fail;
@@ -320,6 +349,8 @@ imap_close(struct imap *im)
 			mailimap_logout(im->s);
 		mailimap_free(im->s);
 	}
+	imap_compress_end(im);
+	imap_trace_end(im);
 	net_conn_close(im->conn);
 	free(im);
 }

@@ -212,45 +212,72 @@ report_vanished(struct mailimap_qresync_vanished *v, imap_vanished_fn fn,
 	}
 }
 
+/*
+ * Changes since modseq in one round trip: UID FETCH 1:* (UID FLAGS MODSEQ)
+ * (CHANGEDSINCE m VANISHED), valid once QRESYNC is enabled. (libetpan's
+ * SELECT ... QRESYNC omits the parentheses RFC 7162 requires, so servers
+ * ignore it; this form carries the same information.)
+ */
+static int
+qresync_changes(struct imap *im, uint64_t modseq, imap_msg_fn fn,
+    imap_vanished_fn vanished, void *ctx, struct cachet_err *err)
+{
+	struct mailimap_qresync_vanished *v = NULL;
+	struct mailimap_fetch_type *ft;
+	struct mailimap_set *set;
+	clist *fetched = NULL;
+	int r;
+
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_flags());
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_modseq());
+	set = mailimap_set_new_interval(1, 0);
+	r = mailimap_uid_fetch_qresync(im->s, set, ft, modseq, &fetched, &v);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(im, r, err, "UID FETCH CHANGEDSINCE VANISHED");
+	report_vanished(v, vanished, ctx);
+	if (fetched && fn)
+		r = deliver(fetched, fn, ctx);
+	if (v)
+		mailimap_qresync_vanished_free(v);
+	if (fetched)
+		mailimap_fetch_list_free(fetched);
+	return r;
+}
+
 int
 imap_select(struct imap *im, const char *name, uint32_t known_uidvalidity,
     uint64_t known_modseq, struct imap_selected *sel, imap_msg_fn fn,
     imap_vanished_fn vanished, void *ctx, struct cachet_err *err)
 {
-	struct mailimap_qresync_vanished *v = NULL;
-	clist *fetched = NULL;
 	uint64_t modseq = 0;
 	int r;
 
 	memset(sel, 0, sizeof(*sel));
-	if ((im->caps & IMAP_CAP_QRESYNC) && known_uidvalidity &&
-	    known_modseq) {
-		r = mailimap_select_qresync(im->s, name, known_uidvalidity,
-		    known_modseq, NULL, NULL, NULL, &fetched, &v, &modseq);
-		sel->qresync_used = true;
-	} else if (im->caps & IMAP_CAP_CONDSTORE) {
+	if (im->caps & IMAP_CAP_CONDSTORE)
 		r = mailimap_select_condstore(im->s, name, &modseq);
-	} else {
+	else
 		r = mailimap_select(im->s, name);
-	}
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, err, "SELECT");
 	sel->uidvalidity = im->s->imap_selection_info->sel_uidvalidity;
 	sel->uidnext = im->s->imap_selection_info->sel_uidnext;
 	sel->exists = im->s->imap_selection_info->sel_exists;
 	sel->highestmodseq = modseq;
-	if (sel->qresync_used && sel->uidvalidity == known_uidvalidity) {
-		report_vanished(v, vanished, ctx);
-		if (fetched && fn)
-			r = deliver(fetched, fn, ctx);
-	} else {
-		sel->qresync_used = false;
+	if ((im->caps & IMAP_CAP_QRESYNC) && known_uidvalidity &&
+	    known_modseq && sel->uidvalidity == known_uidvalidity) {
+		sel->qresync_used = true;
+		if (modseq != known_modseq)
+			r = qresync_changes(im, known_modseq, fn, vanished,
+			    ctx, err);
 	}
-	if (v)
-		mailimap_qresync_vanished_free(v);
-	if (fetched)
-		mailimap_fetch_list_free(fetched);
-	return r < 0 ? r : 0;
+	return r;
 }
 
 /* UID FETCH set items, optionally CHANGEDSINCE, delivering to fn. */

@@ -13,6 +13,12 @@ low_read(mailstream_low *low, void *buf, size_t len)
 
 	if (im->io_failed)
 		return -1;
+	if (im->z) {
+		n = imap_compress_read(im, buf, len);
+		if (n < 0)
+			im->io_failed = true;
+		return n;
+	}
 	n = net_conn_read(im->conn, buf, len, &im->io_err);
 	if (n < 0) {
 		im->io_failed = true;
@@ -34,7 +40,8 @@ low_write(mailstream_low *low, const void *buf, size_t len)
 
 	if (im->io_failed)
 		return -1;
-	if (net_conn_write(im->conn, buf, len, &im->io_err) != 0) {
+	if (im->z ? imap_compress_write(im, buf, len) != 0 :
+	    net_conn_write(im->conn, buf, len, &im->io_err) != 0) {
 		im->io_failed = true;
 		return -1;
 	}
@@ -102,4 +109,53 @@ imap_stream_new(struct imap *im)
 	if (s == NULL)
 		abort();
 	return s;
+}
+
+static void
+trace_log(mailimap *s, int type, const char *str, size_t size, void *ctx)
+{
+	struct imap *im = ctx;
+	const char *dir;
+
+	switch (type) {
+	case MAILSTREAM_LOG_TYPE_DATA_RECEIVED:
+		dir = "S: ";
+		break;
+	case MAILSTREAM_LOG_TYPE_DATA_SENT:
+		dir = "C: ";
+		break;
+	case MAILSTREAM_LOG_TYPE_DATA_SENT_PRIVATE:
+		fputs("C: <secret not logged>\n", im->trace);
+		return;
+	default:
+		return;
+	}
+	if (im->trace_quiet) {
+		fprintf(im->trace, "%s<secret not logged>\n", dir);
+		return;
+	}
+	fputs(dir, im->trace);
+	fwrite(str, 1, size, im->trace);
+	if (size == 0 || str[size - 1] != '\n')
+		fputc('\n', im->trace);
+}
+
+void
+imap_trace_start(struct imap *im)
+{
+	const char *path = getenv("CACHET_IMAP_TRACE");
+
+	if (path == NULL || *path == '\0')
+		return;
+	im->trace = fopen(path, "a");
+	if (im->trace)
+		mailimap_set_logger(im->s, trace_log, im);
+}
+
+void
+imap_trace_end(struct imap *im)
+{
+	if (im->trace)
+		fclose(im->trace);
+	im->trace = NULL;
 }
