@@ -1,0 +1,413 @@
+/*
+ * ui: the ncurses front end. One thread owns curses and the UI state; keys
+ * are looked up in the key map, give an action, the action changes state
+ * and sets dirty flags, and the loop redraws what is dirty once per turn.
+ *
+ * Views (index, pager, help) are const ops structs on a stack; the folder
+ * sidebar, the status line and the message line are drawn beside them.
+ * Every string that comes from the store or a message is sanitised before
+ * it is drawn, and cut and padded by display width, never by bytes.
+ */
+#ifndef CACHET_UI_H
+#define CACHET_UI_H
+
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+#include <curses.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <wchar.h>
+
+#include "cmd/cmd.h"
+#include "store/store.h"
+#include "util/util.h"
+
+#ifndef CACHET_SRCDIR
+#define CACHET_SRCDIR "."
+#endif
+
+struct ui;
+
+/* The front end entry point handed to cmd_main. */
+int ui_run(const struct cmd_ui_args *args);
+
+/* --- keys and actions (keymap.c) --- */
+
+/* Key map contexts: a view's own context wins over the global one. */
+enum keymap_ctx {
+	KEYMAP_GLOBAL,
+	KEYMAP_INDEX,
+	KEYMAP_PAGER,
+	KEYMAP_HELP,
+	KEYMAP_NCTX,
+};
+
+enum ui_action {
+	UI_A_NONE = 0,
+	UI_A_NEXT_MESSAGE,
+	UI_A_PREV_MESSAGE,
+	UI_A_LINE_DOWN,
+	UI_A_LINE_UP,
+	UI_A_PAGE_DOWN,
+	UI_A_PAGE_UP,
+	UI_A_FIRST,
+	UI_A_LAST,
+	UI_A_OPEN,
+	UI_A_CLOSE,
+	UI_A_NEXT_FOLDER,
+	UI_A_PREV_FOLDER,
+	UI_A_TOGGLE_SIDEBAR,
+	UI_A_TOGGLE_READ,
+	UI_A_TOGGLE_FLAG,
+	UI_A_DELETE,
+	UI_A_NEXT_UNREAD,
+	UI_A_SEARCH,
+	UI_A_SORT_CYCLE,
+	UI_A_HELP,
+	UI_A_QUIT,
+	UI_A_REDRAW,
+	UI_A_SUSPEND,
+	UI_A_COUNT,
+};
+
+/*
+ * Keys are a wide character, or a curses function key code marked with
+ * KEYMAP_FN. Input is normalised: carriage return and KEY_ENTER become
+ * '\n', DEL and ^H become KEYMAP_FN(KEY_BACKSPACE).
+ */
+#define KEYMAP_FN(k) (0x40000000 | (k))
+#define KEYMAP_ESC 27
+
+struct keymap_binding {
+	enum keymap_ctx ctx;
+	int key;
+	enum ui_action action;
+};
+
+struct keymap {
+	struct keymap_binding *b;
+	size_t n;
+	size_t cap;
+};
+
+void keymap_init(struct keymap *km);
+void keymap_release(struct keymap *km);
+/*
+ * Read a key file into km (later lines override earlier bindings; action
+ * "none" removes one). Errors are "FILE:LINE: problem" (CACHET_E_CONFIG),
+ * or why the file could not be read.
+ */
+int keymap_load(struct keymap *km, const char *path, struct cachet_err *err);
+/* The action bound to key in ctx, falling back to the global context. */
+enum ui_action keymap_lookup(const struct keymap *km, enum keymap_ctx ctx,
+    int key);
+/* The key normalised as keymap_lookup expects it (see KEYMAP_FN). */
+int keymap_normalise(int ret, wint_t wc);
+/* "<PageDown>", "j", "<C-x>" into buf (size >= 16). */
+const char *keymap_key_name(int key, char *buf, size_t size);
+const char *keymap_ctx_name(enum keymap_ctx ctx);
+const char *keymap_action_name(enum ui_action a);
+const char *keymap_action_help(enum ui_action a);
+
+/* --- themes (theme.c) --- */
+
+enum theme_style {
+	STYLE_NORMAL,
+	STYLE_INDEX,
+	STYLE_INDEX_UNREAD,
+	STYLE_INDEX_FLAGGED,
+	STYLE_INDEX_DELETED,
+	STYLE_INDEX_SELECTED,
+	STYLE_INDEX_SECURITY,
+	STYLE_SIDEBAR,
+	STYLE_SIDEBAR_ACCOUNT,
+	STYLE_SIDEBAR_SELECTED,
+	STYLE_SIDEBAR_UNREAD,
+	STYLE_STATUS,
+	STYLE_PAGER_HEADER,
+	STYLE_PAGER_BODY,
+	STYLE_PAGER_QUOTE,
+	STYLE_PAGER_SIGNATURE,
+	STYLE_PAGER_ATTACHMENT,
+	STYLE_PAGER_NOTICE,
+	STYLE_HELP_HEADING,
+	STYLE_HELP_KEY,
+	STYLE_MESSAGE,
+	STYLE_ERROR,
+	STYLE_PROMPT,
+	STYLE_COUNT,
+};
+
+struct theme_def {
+	short fg, bg;		/* -1 is the terminal default */
+	attr_t attrs;
+};
+
+struct theme {
+	struct theme_def s[STYLE_COUNT];
+};
+
+/* Resolved for drawing. */
+struct ui_attr {
+	attr_t attr;
+	short pair;
+};
+
+/* Built-in attribute-only defaults, then the file's lines on top. */
+void theme_init(struct theme *t);
+int theme_load(struct theme *t, const char *path, struct cachet_err *err);
+/* Path of a theme given by name ("default") or path; owned. */
+char *theme_path(const char *name);
+/* Set up colour pairs (when color) and fill out[STYLE_COUNT]. */
+void theme_apply(const struct theme *t, bool color, struct ui_attr *out);
+const char *theme_style_name(enum theme_style s);
+
+/* --- drawing helpers (draw.c) --- */
+
+/*
+ * UTF-8 (in the locale's encoding) to wide characters: undecodable bytes
+ * and characters that are not printable become '?', tabs are expanded to
+ * the next multiple of 8 columns. *len gets the length. Owned.
+ */
+wchar_t *draw_wcs(const char *s, size_t *len);
+/* Display width of n wide characters as draw_wcs returns them. */
+int draw_wwidth(const wchar_t *w, size_t n);
+/*
+ * Draw s at (y, x) in at most width columns, padding with spaces in the
+ * same attribute when pad. Returns the columns drawn.
+ */
+int draw_text(WINDOW *w, int y, int x, int width, const char *s,
+    struct ui_attr a, bool pad);
+int draw_wtext(WINDOW *w, int y, int x, int width, const wchar_t *s,
+    size_t n, struct ui_attr a, bool pad);
+int draw_text_width(const char *s);
+/* Number of wide characters of s (n) that fit in width columns. */
+size_t draw_wfit(const wchar_t *s, size_t n, int width, int *used);
+void draw_fill(WINDOW *w, int y, int x, int width, struct ui_attr a);
+/* "14:05", "Nov 28" or "2023-11-28" relative to now. */
+void draw_date(char *buf, size_t size, int64_t t, int64_t now);
+/* "512", "1.2K", "34K", "2.1M". */
+void draw_size(char *buf, size_t size, uint64_t n);
+/* The display part of an address list: the first name, or the address. */
+char *draw_from_name(const char *from);
+
+/* --- accounts and folders (account.c) --- */
+
+struct ui_account {
+	char *name;			/* sanitised */
+	struct store *st;
+	struct store_folder *folders;
+	size_t nfolders;
+	char **labels;			/* per folder: decoded, sanitised,
+					 * indented by depth */
+};
+
+int account_open_all(struct ui *ui, struct cachet_err *err);
+void account_close_all(struct ui *ui);
+/* Re-read folder lists and counts; true when anything changed. */
+bool account_refresh(struct ui *ui, struct ui_account *a);
+struct ui_account *account_current(struct ui *ui);
+const struct store_folder *account_folder(struct ui *ui);
+const char *account_folder_label(struct ui *ui);
+/* Move to the next (dir 1) or previous (-1) folder across accounts. */
+bool account_move(struct ui *ui, int dir);
+
+/* --- views --- */
+
+struct ui_view_ops {
+	const char *name;
+	enum keymap_ctx ctx;
+	void (*draw)(struct ui *ui, WINDOW *w);
+	/* Run an action; false when this view does not handle it. */
+	bool (*action)(struct ui *ui, enum ui_action a);
+	/* The view's part of the status line. */
+	void (*status)(struct ui *ui, struct buf *b);
+	void (*close)(struct ui *ui);
+};
+
+extern const struct ui_view_ops view_index_ops;
+extern const struct ui_view_ops view_pager_ops;
+extern const struct ui_view_ops view_help_ops;
+
+/* The message index of the current folder or of a search. */
+struct ui_index {
+	uint32_t total;
+	uint32_t unread;
+	uint32_t sel;
+	uint32_t top;
+	bool counts_valid;
+	enum store_sort sort;
+	/* The rows on screen: [rows_top, rows_top + nrows). */
+	struct store_msg *rows;
+	size_t nrows;
+	uint32_t rows_top;
+	int rows_h;
+	bool rows_valid;
+	int64_t keep_id;		/* follow this message after a change */
+	/* A search is a virtual folder made of the result ids. */
+	bool searching;
+	char *query;			/* sanitised, for display */
+	int64_t *ids;
+	size_t nids;
+	uint32_t saved_sel;		/* the folder's place before a search */
+	uint32_t saved_top;
+};
+
+void view_index_init(struct ui *ui);
+void view_index_release(struct ui *ui);
+/* Counts, selection clamping and the visible rows, before drawing. */
+void view_index_sync(struct ui *ui);
+/* The selected message (after view_index_sync), or NULL. */
+const struct store_msg *view_index_current(struct ui *ui);
+/* Forget cached rows and counts (the folder changed or data did). */
+void view_index_invalidate(struct ui *ui);
+/* Reset to the top of a newly chosen folder, leaving any search. */
+void view_index_reset(struct ui *ui);
+void view_index_set_search(struct ui *ui, const char *query, int64_t *ids,
+    size_t n);
+void view_index_end_search(struct ui *ui);
+/* Move the selection; false at an end. */
+bool view_index_move(struct ui *ui, int64_t delta);
+bool view_index_next_unread(struct ui *ui);
+/* The message was deleted: drop it from a search's results. */
+void view_index_forget(struct ui *ui, int64_t id);
+
+struct pager_line {
+	wchar_t *text;
+	size_t len;
+	enum theme_style style;
+};
+
+struct ui_pager {
+	int64_t msg_id;
+	struct store_msg msg;		/* the envelope, for actions */
+	struct pager_line *src;		/* unwrapped lines */
+	size_t nsrc;
+	size_t src_cap;
+	struct pager_line *lines;	/* wrapped to `width` */
+	size_t nlines;
+	int width;
+	size_t top;
+};
+
+/* Open the message in the pager (pushing it); false on error. */
+bool view_pager_open(struct ui *ui, const struct store_msg *m);
+void view_pager_release(struct ui *ui);
+
+void view_folders_draw(struct ui *ui, WINDOW *w);
+
+/* Help: lines built from the key map when the view opens. */
+void view_help_open(struct ui *ui);
+
+/* --- message operations (msgop.c) --- */
+
+int msgop_flags(struct ui *ui, const struct store_msg *m, uint32_t add,
+    uint32_t del);
+int msgop_toggle(struct ui *ui, const struct store_msg *m, uint32_t flag);
+int msgop_delete(struct ui *ui, const struct store_msg *m);
+
+/* --- the bottom-line prompt (prompt.c) --- */
+
+#define PROMPT_MAX 256
+
+struct ui_prompt {
+	bool active;
+	const char *label;
+	wchar_t text[PROMPT_MAX];
+	size_t len;
+	size_t cur;
+	void (*submit)(struct ui *ui, const char *text);
+};
+
+void prompt_start(struct ui *ui, const char *label,
+    void (*submit)(struct ui *ui, const char *text));
+void prompt_key(struct ui *ui, int key);
+void prompt_draw(struct ui *ui, WINDOW *w);
+/* The search prompt's submit: runs the FTS search, shows the results. */
+void prompt_search_submit(struct ui *ui, const char *text);
+
+/* --- status and message lines (status.c) --- */
+
+void status_draw(struct ui *ui, WINDOW *w);
+void status_message_draw(struct ui *ui, WINDOW *w);
+
+/* --- terminal (term.c) --- */
+
+void term_install(void);
+int term_start(struct cachet_err *err);
+void term_end(void);
+void term_suspend(void);
+/* True once SIGTERM, SIGHUP or SIGINT asked the UI to end. */
+bool term_should_quit(void);
+
+/* --- the UI state and loop (ui.c) --- */
+
+enum ui_dirty {
+	UI_DIRTY_SIDEBAR = 1 << 0,
+	UI_DIRTY_MAIN = 1 << 1,
+	UI_DIRTY_STATUS = 1 << 2,
+	UI_DIRTY_MSG = 1 << 3,
+	UI_DIRTY_DATA = 1 << 4,		/* counts and rows must be re-read */
+	UI_DIRTY_LAYOUT = 1 << 5,	/* windows must be rebuilt */
+	UI_DIRTY_ALL = 0x3f,
+};
+
+enum ui_sidebar {
+	UI_SIDEBAR_AUTO,	/* shown when COLS >= UI_SIDEBAR_MIN_COLS */
+	UI_SIDEBAR_SHOWN,
+	UI_SIDEBAR_HIDDEN,
+};
+
+#define UI_SIDEBAR_MIN_COLS 100
+#define UI_STACK_MAX 4
+#define UI_POLL_MS 5000
+
+struct ui {
+	const struct cmd_ui_args *args;
+	struct ui_account *acct;
+	size_t nacct;
+	size_t cur_acct;
+	size_t cur_folder;		/* index in acct[cur_acct].folders */
+
+	struct keymap keys;
+	struct theme theme;
+	struct theme mono;
+	struct ui_attr attr[STYLE_COUNT];
+
+	const struct ui_view_ops *stack[UI_STACK_MAX];
+	int depth;
+	struct ui_index idx;
+	struct ui_pager pager;
+	struct pager_line *help;
+	size_t nhelp;
+	size_t help_top;
+	struct ui_prompt prompt;
+
+	char msg[256];
+	bool msg_error;
+
+	WINDOW *w_side;
+	WINDOW *w_main;
+	WINDOW *w_status;
+	WINDOW *w_msg;
+	int main_h;
+	int main_w;
+	enum ui_sidebar sidebar;
+	unsigned dirty;
+	bool quit;
+	int64_t last_poll;
+};
+
+struct ui_attr ui_style(struct ui *ui, enum theme_style s);
+void ui_push(struct ui *ui, const struct ui_view_ops *v);
+void ui_pop(struct ui *ui);
+const struct ui_view_ops *ui_top(struct ui *ui);
+void ui_dirty(struct ui *ui, unsigned flags);
+/* Show a one-line note (or error) on the message line. */
+void ui_message(struct ui *ui, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void ui_error(struct ui *ui, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif
