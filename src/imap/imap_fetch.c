@@ -319,6 +319,28 @@ fetch_type_basic(void)
 	return ft;
 }
 
+/*
+ * Only the header fields the store keeps: less to transfer and parse, and
+ * servers answer them from their own cache.
+ */
+static struct mailimap_section *
+header_section(void)
+{
+	static const char *const names[] = {
+		"Date", "From", "To", "Cc", "Subject", "Message-ID",
+		"In-Reply-To", "References",
+	};
+	clist *list = clist_new();
+	size_t i;
+
+	if (list == NULL)
+		abort();
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		clist_append(list, xstrdup(names[i]));
+	return mailimap_section_new_header_fields(
+	    mailimap_header_list_new(list));
+}
+
 int
 imap_fetch_headers(struct imap *im, uint32_t first, uint32_t last,
     imap_msg_fn fn, void *ctx, struct cachet_err *err)
@@ -330,8 +352,7 @@ imap_fetch_headers(struct imap *im, uint32_t first, uint32_t last,
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
 	    mailimap_fetch_att_new_internaldate());
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_body_peek_section(
-	    mailimap_section_new_header()));
+	    mailimap_fetch_att_new_body_peek_section(header_section()));
 	return uid_fetch(im, mailimap_set_new_interval(first, last), ft, 0,
 	    fn, ctx, err, "UID FETCH headers");
 }

@@ -1,0 +1,46 @@
+# tmux helpers for UI tests; sourced after env.sh. Each test gets a private
+# tmux server (its own socket under $T), killed at exit.
+
+TMUX_SOCK=$T/tmux.sock
+tmux_() {
+	tmux -S "$TMUX_SOCK" -f /dev/null "$@"
+}
+
+# Start cachet in a detached 100x30 session; extra args go to cachet.
+ui_start() {	# [cachet args...]
+	tmux_ new-session -d -x 100 -y 30 -s ui \
+	    "env LANG=C.UTF-8 TERM=xterm-256color $CACHET $*; echo EXITED \$?; sleep 30"
+}
+
+ui_stop() {
+	tmux_ kill-server 2>/dev/null || true
+}
+
+ui_screen() {
+	tmux_ capture-pane -p -t ui
+}
+
+ui_keys() {
+	tmux_ send-keys -t ui "$@"
+}
+
+# Wait until the screen shows STRING (fixed), up to ~10 s.
+ui_wait() {	# string
+	ui_i=0
+	while [ $ui_i -lt 100 ]; do
+		if ui_screen | grep -F -q -e "$1"; then
+			return 0
+		fi
+		sleep 0.1
+		ui_i=$((ui_i + 1))
+	done
+	ui_screen >&2
+	fail "screen never showed '$1'"
+}
+
+ui_absent() {	# string
+	if ui_screen | grep -F -q -e "$1"; then
+		ui_screen >&2
+		fail "screen shows '$1'"
+	fi
+}
