@@ -25,7 +25,7 @@ expect_refusal() {
 	rc=$?
 	set -e
 	fake_stop
-	[ "$rc" -ne 0 ] || fail "$name: sync succeeded"
+	[ "$rc" -eq 1 ] || fail "$name: exit status $rc, want 1"
 	assert_contains "$T/$name.err" "$want"
 	if grep -E '^[0-9]+ plain .*(LOGIN|AUTHENTICATE|SELECT|LIST)' \
 	    "$T/$name.log" >&2; then
