@@ -146,17 +146,17 @@ do_starttls(struct imap *im, struct cachet_err *err)
 		    "%s does not offer STARTTLS; refusing to continue in "
 		    "plain text", im->o.host);
 	r = mailimap_starttls(im->s);
+	/* Anything already read past the reply was injected in clear. */
+	if (im->s->imap_stream->read_buffer_len != 0)
+		return cachet_err(err, CACHET_E_PROTO,
+		    "%s sent data after the STARTTLS reply, before the TLS "
+		    "handshake; aborting", im->o.host);
 	if (r != MAILIMAP_NO_ERROR) {
 		imap_fail(im, r, err, "STARTTLS");
 		return cachet_err_prefix(err,
 		    "%s refused STARTTLS; refusing to continue in plain text",
 		    im->o.host);
 	}
-	/* Anything already read past the reply was injected in clear. */
-	if (im->s->imap_stream->read_buffer_len != 0)
-		return cachet_err(err, CACHET_E_PROTO,
-		    "%s sent data after the STARTTLS reply, before the TLS "
-		    "handshake; aborting", im->o.host);
 	im->caps = 0;
 	r = tls_handshake(im, err);
 	if (r != 0)

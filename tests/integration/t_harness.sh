@@ -109,6 +109,7 @@ assert_contains "$T/err.txt" "AUTHENTICATIONFAILED"
 set_uidvalidity "$u" INBOX 4242
 imapctl state "$u" "$pw" INBOX >"$T/state3.txt"
 assert_contains "$T/state3.txt" "UIDVALIDITY 4242"
+assert_contains "$T/state3.txt" "MESSAGES 48"
 
 # Direct Maildir writes keep generation order in the UIDs.
 imapctl gen "$u" "$pw" Bulk 30 --direct --seed 3
@@ -124,7 +125,12 @@ assert_contains "$T/p.txt" "p OK"
 talk "$CACHET_TEST_IMAP_PORT" starttls "r LOGIN $u $pw" "q LOGOUT" \
     >"$T/r.txt"
 assert_contains "$T/r.txt" "r OK"
-sleep 0.3	# the login process may log a moment after the reply
+# The log process may write the line a moment after the reply.
+i=0
+while [ "$(plain_logins | grep -c "user=<$u>")" -eq 0 ] && [ $i -lt 30 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 assert_eq "$(plain_logins | grep -c "user=<$u>")" 1 "plain logins"
 
 # --- the fake server ---------------------------------------------------------

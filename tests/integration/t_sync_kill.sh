@@ -7,24 +7,23 @@ u=$(new_user kill)
 imapctl gen "$u" "$(password_of "$u")" INBOX 1500 --seed 8 --size 20000
 write_config "$T/cfg" work "$u"
 
-# The imap process serving this connection: a child of the Dovecot master
-# running as the test user's uid; we kill it by pid once bodies flow.
-master=$CACHET_TEST_DOVECOT_PID
+# Once bodies flow, kill the Dovecot imap process serving this connection,
+# found by pid with `doveadm who`.
 "$CACHET" -c "$T/cfg" sync 2>"$T/err1" &
 cpid=$!
 killed=
 i=0
-while [ $i -lt 200 ] && kill -0 "$cpid" 2>/dev/null; do
+while [ $i -lt 400 ] && kill -0 "$cpid" 2>/dev/null; do
 	if grep -q "bodies" "$T/err1" 2>/dev/null; then
-		for p in $(ps -o pid= --ppid "$master"); do
-			if [ "$(ps -o comm= -p "$p")" = imap ] &&
-			    ps -o args= -p "$p" | grep -q "$u"; then
-				kill -9 "$p" && killed=$p
-			fi
-		done
-		[ -n "$killed" ] && break
+		p=$(doveadm_cmd who -1 "$u" 2>/dev/null |
+		    awk -v u="$u" '$1 == u && $2 == "imap" { print $3 }' |
+		    head -n 1)
+		if [ -n "$p" ]; then
+			kill -9 "$p" && killed=$p
+			break
+		fi
 	fi
-	sleep 0.05
+	sleep 0.02
 	i=$((i + 1))
 done
 set +e
