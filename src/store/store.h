@@ -132,7 +132,10 @@ void store_msgs_free(struct store_msg *m, size_t n);
 /* UIDs of a folder in ascending order; free(*uids). */
 int store_msg_uids(struct store *st, int64_t folder_id, uint32_t **uids,
     size_t *n, struct cachet_err *err);
-/* Same, only messages whose body is not in the Maildir yet. */
+/*
+ * Same, only messages whose body is not in the Maildir yet (rows hidden by
+ * a pending delete or move are left out).
+ */
 int store_msg_uids_without_body(struct store *st, int64_t folder_id,
     uint32_t **uids, size_t *n, struct cachet_err *err);
 
@@ -166,6 +169,7 @@ int store_msg_list(struct store *st, int64_t folder_id, enum store_sort sort,
 /*
  * Local full-text search (FTS5 syntax, over from/to/cc/subject and body
  * text) in one folder (folder_id > 0) or all (0). Ids newest first.
+ * A query FTS5 cannot parse gives CACHET_E_INVAL; an empty one, no ids.
  */
 int store_search(struct store *st, int64_t folder_id, const char *query,
     int64_t **ids, size_t *n, struct cachet_err *err);
@@ -206,7 +210,11 @@ int store_op_failed(struct store *st, int64_t id, const char *why,
     struct cachet_err *err);
 void store_ops_free(struct store_op *ops, size_t n);
 
-/* Directory of the account's store: $XDG_DATA_HOME/cachet/ACCOUNT. */
+/*
+ * Directory of the account's store: $XDG_DATA_HOME/cachet/ACCOUNT, else
+ * $HOME/.local/share/cachet/ACCOUNT, with ACCOUNT passed through
+ * util_path_escape; NULL if there is no home directory.
+ */
 char *store_account_dir(const char *account);
 
 /* Flags <-> IMAP text ("\\Seen \\Flagged"). */
