@@ -216,8 +216,14 @@ write_file(struct store *st, const struct located *loc, const char *file,
 	char *cur = xasprintf("%s/cur", dir);
 	int rc;
 
-	if ((rc = store_maildir_make(st, loc->folder, err)) == 0)
-		rc = util_write_atomic(tmp, cur, file, raw, len, err);
+	/* The folder's Maildir is made with the folder; remake it only if
+	 * something removed it since. Durability comes at commit (syncfs). */
+	if (access(cur, W_OK) != 0)
+		rc = store_maildir_make(st, loc->folder, err);
+	else
+		rc = 0;
+	if (rc == 0)
+		rc = util_write_atomic_nosync(tmp, cur, file, raw, len, err);
 	if (rc == 0) {
 		store_fileacts_add(&st->on_rollback,
 		    xasprintf("%s/%s", cur, file), false);

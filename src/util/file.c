@@ -57,9 +57,9 @@ write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-int
-util_write_atomic(const char *tmpdir, const char *dir, const char *name,
-    const void *data, size_t len, struct cachet_err *err)
+static int
+write_atomic(const char *tmpdir, const char *dir, const char *name,
+    const void *data, size_t len, bool sync, struct cachet_err *err)
 {
 	char *tmp = xasprintf("%s/.%s.XXXXXX", tmpdir, name);
 	char *dst = xasprintf("%s/%s", dir, name);
@@ -71,7 +71,7 @@ util_write_atomic(const char *tmpdir, const char *dir, const char *name,
 		    strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (write_all(fd, data, len) != 0 || (sync && fsync(fd) != 0)) {
 		rc = cachet_err(err, CACHET_E_IO, "cannot write %s: %s", tmp,
 		    strerror(errno));
 		close(fd);
@@ -88,6 +88,20 @@ out:
 	free(tmp);
 	free(dst);
 	return rc;
+}
+
+int
+util_write_atomic(const char *tmpdir, const char *dir, const char *name,
+    const void *data, size_t len, struct cachet_err *err)
+{
+	return write_atomic(tmpdir, dir, name, data, len, true, err);
+}
+
+int
+util_write_atomic_nosync(const char *tmpdir, const char *dir,
+    const char *name, const void *data, size_t len, struct cachet_err *err)
+{
+	return write_atomic(tmpdir, dir, name, data, len, false, err);
 }
 
 int

@@ -119,6 +119,12 @@ int util_mkdirs(const char *path, unsigned mode, struct cachet_err *err);
  */
 int util_write_atomic(const char *tmpdir, const char *dir, const char *name,
     const void *data, size_t len, struct cachet_err *err);
+/*
+ * The same without the fsync: for callers that make a whole batch durable
+ * at once (syncfs) before recording it anywhere.
+ */
+int util_write_atomic_nosync(const char *tmpdir, const char *dir,
+    const char *name, const void *data, size_t len, struct cachet_err *err);
 
 /* Read a whole file. */
 int util_read_file(const char *path, char **data, size_t *len,
