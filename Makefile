@@ -87,6 +87,9 @@ demo: deps
 	./cachet --demo
 
 bench: deps
+	@command -v neomutt >/dev/null || { [ "$$(id -u)" -eq 0 ] && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neomutt; } \
+		|| true
 	$(MAKE) all
 	sh tests/bench/run.sh
 

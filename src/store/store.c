@@ -221,7 +221,7 @@ configure(struct store *st, struct cachet_err *err)
 	    "PRAGMA synchronous = NORMAL;"
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA temp_store = MEMORY;"
-	    "PRAGMA cache_size = -32768;";
+	    "PRAGMA cache_size = -8192;";
 
 	sqlite3_extended_result_codes(st->db, 1);
 	if (sqlite3_busy_timeout(st->db, 5000) != SQLITE_OK ||

@@ -41,6 +41,41 @@ measure() {	# label
 	printf '%-34s wall %s  peak RSS %d MiB\n' "$1" "$wall" $((rss / 1024))
 }
 
+# The yardstick: NeoMutt opening the same INBOX cold (no header cache),
+# in a private tmux server since it needs a terminal.
+neomutt_open() {
+	command -v neomutt >/dev/null || {
+		echo "neomutt not installed: no yardstick"
+		return 0
+	}
+	cat >"$T/muttrc" <<RC
+set folder="imaps://$u@127.0.0.1:$CACHET_TEST_IMAPS_PORT/"
+set imap_pass="$(password_of "$u")"
+set spoolfile="+INBOX"
+set ssl_ca_certificates_file="$CACHET_TEST_CA"
+set header_cache=""
+set message_cachedir=""
+set quit=yes
+set mail_check_stats=no
+RC
+	rm -f "$T/nm.time"
+	tmux -S "$T/tmux" -f /dev/null new-session -d -x 100 -y 30 \
+	    "/usr/bin/time -v -o $T/nm.time neomutt -n -F $T/muttrc -e 'push <quit>'"
+	i=0
+	while [ $i -lt 1200 ] && ! grep -q Exit "$T/nm.time" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tmux -S "$T/tmux" kill-server 2>/dev/null || true
+	wall=$(sed -n 's/.*Elapsed (wall clock) time.*: //p' "$T/nm.time")
+	rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/nm.time")
+	printf '%-34s wall %s  peak RSS %d MiB\n' "neomutt cold open ($N)" \
+	    "$wall" $((${rss:-0} / 1024))
+}
+
 measure "cold headers-only sync ($N)"
 measure "resync, nothing changed"
 CACHET_IMAP_DISABLE=qresync measure "resync without QRESYNC"
+rm -rf "$XDG_DATA_HOME/cachet"
+measure "cold headers-only sync, again"
+neomutt_open
