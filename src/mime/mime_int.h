@@ -1,0 +1,143 @@
+/*
+ * mime: helpers shared by the files of the mime module. Library types
+ * (libetpan) may appear here; they never leave src/mime.
+ */
+#ifndef CACHET_MIME_INT_H
+#define CACHET_MIME_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libetpan/libetpan.h>
+
+#include "mime/mime.h"
+#include "util/util.h"
+
+/* Limits on hostile input: beyond them we degrade, never fail. */
+#define MIME_MAX_DEPTH 32		/* nested multiparts and messages */
+#define MIME_MAX_NODES 1024		/* parts in one message */
+#define MIME_FIELD_MAX (64 * 1024)	/* one header field, folded */
+#define MIME_INDEX_MAX (256 * 1024)	/* text given to the search index */
+#define MIME_INLINE_MSGS 8		/* attached messages shown inline */
+
+/* mime_charset.c */
+
+/* Length of the valid UTF-8 sequence at s (n bytes available), or 0. */
+size_t mime_utf8_seq(const unsigned char *s, size_t n);
+bool mime_utf8_valid(const char *s, size_t len);
+/* Append s to out as valid UTF-8: invalid bytes are read as Latin-1. */
+void mime_utf8_repair(struct buf *out, const char *s, size_t len);
+/*
+ * Convert len bytes from charset to UTF-8. Without a charset (or with
+ * US-ASCII) UTF-8 is kept and other bytes are read as Latin-1. Unknown
+ * charsets keep ASCII and turn every other byte into '?'; invalid input
+ * becomes '?'. Never fails; the result is NUL-terminated and owned.
+ */
+char *mime_charset_to_utf8(const char *charset, const char *in, size_t len,
+    size_t *outlen);
+
+/* mime_header.c */
+
+/* How to find where the header block of a message or part ends. */
+enum mime_split {
+	MIME_SPLIT_LOOSE,	/* everything up to the empty line */
+	MIME_SPLIT_MESSAGE,	/* no header unless it starts with a field,
+				 * after an optional mbox "From " line */
+	MIME_SPLIT_PART,	/* no header unless it starts with a field */
+};
+
+/*
+ * Split raw into its header block and body. Returns the header length
+ * (up to and including the newline of the last field) and sets *body_off
+ * to the first byte after the empty line (len when there is none). A
+ * MIME part may start directly with its body: see enum mime_split.
+ */
+size_t mime_header_split(const char *raw, size_t len, enum mime_split mode,
+    size_t *body_off);
+
+/*
+ * Parse a header block with libetpan and hand each parsed field list to
+ * fn (which must not keep it). envelope: only the envelope fields
+ * (From, To, Subject, ...), else every field as an optional field.
+ * Fields over MIME_FIELD_MAX and lines libetpan refuses are skipped, so
+ * one bad line cannot hide the fields after it.
+ */
+void mime_fields_foreach(const char *hdr, size_t len, bool envelope,
+    void (*fn)(struct mailimf_fields *, void *), void *arg);
+
+/* Decode RFC 2047 words in s[0..len) to one sanitised UTF-8 line. */
+char *mime_decode_header_n(const char *s, size_t len);
+/*
+ * Make raw header text one sanitised UTF-8 line (no RFC 2047); bytes that
+ * are not UTF-8 are read as Latin-1.
+ */
+char *mime_header_clean(const char *s, size_t len);
+
+/* The raw value of the first field called name in hdr, or NULL. */
+const char *mime_header_find(const char *hdr, size_t len, const char *name,
+    size_t *vlen);
+
+/* mime_envelope.c */
+
+/* "From: ...\nTo: ...\nCc: ...\nDate: ...\nSubject: ..." of env. */
+char *mime_envelope_lines(const struct mime_envelope *env);
+
+/* mime_tree.c: the structure of a message, parsed with a depth limit. */
+
+struct mime_node {
+	char *type;		/* "text/plain", lower case */
+	char *charset;		/* NULL if none */
+	char *filename;		/* decoded and made safe; NULL if none */
+	char *boundary;		/* multipart only */
+	int encoding;		/* MAILMIME_MECHANISM_* */
+	bool attachment;	/* Content-Disposition: attachment */
+	const char *body;	/* still transfer-encoded, inside the raw */
+	size_t body_len;
+	int leaf;		/* depth-first leaf number, -1 if a container */
+	int depth;
+	struct mime_node *child;
+	struct mime_node *next;
+};
+
+struct mime_tree {
+	struct mime_node *root;
+	struct mime_node **leaves;	/* by leaf number */
+	int nleaves;
+	int nnodes;
+};
+
+/*
+ * Parse raw (which must outlive the tree) starting at nesting depth
+ * `depth`. Never fails: what cannot be parsed becomes a text leaf.
+ */
+void mime_tree_parse(struct mime_tree *t, const char *raw, size_t len,
+    int depth);
+void mime_tree_release(struct mime_tree *t);
+bool mime_node_is(const struct mime_node *n, const char *type);
+bool mime_node_is_multipart(const struct mime_node *n);
+/* The body with its transfer encoding undone (owned, NUL-terminated). */
+char *mime_node_decode(const struct mime_node *n, size_t *len);
+/*
+ * The readable text of a text leaf: decoded, converted to UTF-8, lines
+ * ending in '\n', NUL bytes dropped, HTML turned into text. Only the first
+ * `limit` decoded bytes are read. Owned.
+ */
+char *mime_node_text(const struct mime_node *n, size_t limit, size_t *len);
+
+/* mime_param.c: Content-Type and Content-Disposition parameters. */
+
+/* charset, boundary and the name from a parsed Content-Type. */
+void mime_param_content(struct mime_node *n, struct mailmime_content *ct,
+    char **ct_name);
+/* filename and attachment from a parsed Content-Disposition. */
+void mime_param_disposition(struct mime_node *n,
+    struct mailmime_disposition *d);
+/* Make a decoded file name safe to show and to save under; or NULL. */
+char *mime_filename_safe(const char *name);
+
+/* mime_html.c */
+
+/* Turn UTF-8 HTML into plain text, locally; links become text. Owned. */
+char *mime_html_to_text(const char *html, size_t len, size_t *outlen);
+
+#endif
