@@ -95,6 +95,16 @@ for fl in $flavours; do
 	done
 done
 
+# A short fuzz smoke run; `make fuzz` runs longer.
+case "fuzz_smoke" in *"${ONLY:-}"*)
+	FUZZ_SECONDS=${FUZZ_SECONDS:-15} sh "$top/tests/fuzz/run.sh" \
+	    >"$TEST_ROOT/fuzz.log" 2>&1
+	rc=$?
+	[ "$rc" -ne 0 ] && tail -20 "$TEST_ROOT/fuzz.log"
+	record "fuzz_smoke" "$rc"
+	;;
+esac
+
 echo
 [ -n "$failures" ] && echo "failed:$failures"
 echo "$passed passed, $failed failed"
