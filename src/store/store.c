@@ -87,6 +87,22 @@ static const char *const migrations[] = {
 	" INSERT OR IGNORE INTO fts_queue (id) VALUES (new.id);"
 	" END;"
 	"PRAGMA user_version = 1;",
+	/*
+	 * 2: the cached security status of each message. The verdict and
+	 * flags live on the row (the index shows them without a join); the
+	 * key says under which key/trust state they were computed, so a
+	 * change there makes them stale; the reports live beside.
+	 */
+	"ALTER TABLE messages ADD COLUMN sec_verdict INTEGER NOT NULL"
+	" DEFAULT -1;"
+	"ALTER TABLE messages ADD COLUMN sec_flags INTEGER NOT NULL"
+	" DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN sec_key TEXT;"
+	"CREATE TABLE secstat ("
+	" msg_id INTEGER PRIMARY KEY REFERENCES messages(id)"
+	"  ON DELETE CASCADE,"
+	" summary TEXT, report TEXT);"
+	"PRAGMA user_version = 2;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

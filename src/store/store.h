@@ -60,6 +60,9 @@ struct store_msg {
 	char *references;	/* space-separated ids, may be NULL */
 	char *file;		/* Maildir file name in cur/, NULL until the
 				 * body is fetched */
+	int sec_verdict;	/* cached enum crypto_verdict, -1: none */
+	unsigned sec_flags;	/* cached enum crypto_status_flag bits */
+	char *sec_key;		/* key/trust state it was computed under */
 };
 
 /* Open (creating and migrating as needed) the store in dir. */
@@ -209,6 +212,32 @@ int store_op_done(struct store *st, int64_t id, struct cachet_err *err);
 int store_op_failed(struct store *st, int64_t id, const char *why,
     struct cachet_err *err);
 void store_ops_free(struct store_op *ops, size_t n);
+
+/*
+ * The cached security status of a message (computed by src/crypto, which
+ * defines verdict and flags). `key` names the key/trust state it was
+ * computed under: a status whose key differs from the current one is
+ * stale and shown as pending until recomputed.
+ */
+struct store_secstat {
+	int verdict;
+	unsigned flags;
+	char *key;
+	char *summary;		/* one line for the banner */
+	char *report;		/* the details view's text */
+};
+int store_secstat_put(struct store *st, int64_t msg_id,
+    const struct store_secstat *s, struct cachet_err *err);
+/* CACHET_E_NOTFOUND when never computed. */
+int store_secstat_get(struct store *st, int64_t msg_id,
+    struct store_secstat *out, struct cachet_err *err);
+void store_secstat_release(struct store_secstat *s);
+/*
+ * Up to `limit` messages (newest first) whose body is stored and whose
+ * status is missing or was computed under another key.
+ */
+int store_secstat_stale(struct store *st, const char *key, size_t limit,
+    int64_t **ids, size_t *n, struct cachet_err *err);
 
 /*
  * Directory of the account's store: $XDG_DATA_HOME/cachet/ACCOUNT, else

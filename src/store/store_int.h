@@ -62,6 +62,10 @@ enum store_stmt_id {
 	STORE_SQL_OP_LIST,
 	STORE_SQL_OP_DONE,
 	STORE_SQL_OP_FAILED,
+	STORE_SQL_SEC_PUT_MSG,
+	STORE_SQL_SEC_PUT,
+	STORE_SQL_SEC_GET,
+	STORE_SQL_SEC_STALE,
 	STORE_SQL_MAX
 };
 
@@ -184,7 +188,7 @@ bool store_file_name_ok(const char *file);
 #define STORE_MSG_COLS \
 	"id, folder_id, uid, flags, keywords, modseq, date, size," \
 	" from_addr, to_addr, cc_addr, subject, message_id, in_reply_to," \
-	" refs, file"
+	" refs, file, sec_verdict, sec_flags, sec_key"
 void store_msg_from_row(sqlite3_stmt *s, struct store_msg *m);
 
 /*

@@ -28,6 +28,9 @@ store_msg_from_row(sqlite3_stmt *s, struct store_msg *m)
 	m->in_reply_to = store_col_str(s, 13);
 	m->references = store_col_str(s, 14);
 	m->file = store_col_str(s, 15);
+	m->sec_verdict = (int)sqlite3_column_int64(s, 16);
+	m->sec_flags = (unsigned)sqlite3_column_int64(s, 17);
+	m->sec_key = store_col_str(s, 18);
 }
 
 void
@@ -44,6 +47,7 @@ store_msg_release(struct store_msg *m)
 	free(m->in_reply_to);
 	free(m->references);
 	free(m->file);
+	free(m->sec_key);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -143,7 +143,7 @@ test_open_reopen(void **state)
 	sqlite3 *raw;
 	sqlite3_stmt *s;
 
-	assert_int_equal(store_schema_version(), 1);
+	assert_int_equal(store_schema_version(), 2);
 	assert_string_equal(store_dir(fx->st), fx->dir);
 	assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1,
@@ -171,7 +171,7 @@ test_open_reopen(void **state)
 	assert_int_equal(store_open(&fx->st, fx->dir, &err), CACHET_E_STORE);
 	assert_null(fx->st);
 	assert_non_null(strstr(err.msg, "newer"));
-	assert_int_equal(sqlite3_exec(raw, "PRAGMA user_version = 1", NULL,
+	assert_int_equal(sqlite3_exec(raw, "PRAGMA user_version = 2", NULL,
 	    NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
 	free(db);
@@ -1351,6 +1351,67 @@ test_account_dir(void **state)
 }
 
 /* A headers-only sync of 100,000 messages; the time is printed. */
+/* The cached security status: put, get, staleness by key, cascade. */
+static void
+test_secstat(void **state)
+{
+	struct fx *fx = *state;
+	struct cachet_err err = { 0 };
+	struct store_secstat in = { 1, 5, "k1", "signed by a", "report" };
+	struct store_secstat out;
+	struct store_msg m;
+	int64_t a, b, *ids;
+	size_t n;
+
+	a = put(fx->st, fx->inbox, 1, "one", 0);
+	b = put(fx->st, fx->inbox, 2, "two", 0);
+	assert_int_equal(store_msg_set_body(fx->st, fx->inbox, 1, "x", 1, NULL,
+	    &err), 0);
+	assert_int_equal(store_msg_set_body(fx->st, fx->inbox, 2, "y", 1, NULL,
+	    &err), 0);
+	assert_int_equal(store_secstat_get(fx->st, a, &out, &err),
+	    CACHET_E_NOTFOUND);
+	assert_int_equal(store_msg_get(fx->st, a, &m, &err), 0);
+	assert_int_equal(m.sec_verdict, -1);
+	assert_null(m.sec_key);
+	store_msg_release(&m);
+	assert_int_equal(store_secstat_stale(fx->st, "k1", 10, &ids, &n, &err),
+	    0);
+	assert_int_equal(n, 2);
+	free(ids);
+
+	assert_int_equal(store_secstat_put(fx->st, a, &in, &err), 0);
+	assert_int_equal(store_secstat_get(fx->st, a, &out, &err), 0);
+	assert_int_equal(out.verdict, 1);
+	assert_int_equal(out.flags, 5);
+	assert_string_equal(out.key, "k1");
+	assert_string_equal(out.summary, "signed by a");
+	assert_string_equal(out.report, "report");
+	store_secstat_release(&out);
+	assert_int_equal(store_msg_get(fx->st, a, &m, &err), 0);
+	assert_int_equal(m.sec_verdict, 1);
+	assert_string_equal(m.sec_key, "k1");
+	store_msg_release(&m);
+
+	/* Only b is stale under k1; both are under another key. */
+	assert_int_equal(store_secstat_stale(fx->st, "k1", 10, &ids, &n, &err),
+	    0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], b);
+	free(ids);
+	assert_int_equal(store_secstat_stale(fx->st, "k2", 10, &ids, &n, &err),
+	    0);
+	assert_int_equal(n, 2);
+	free(ids);
+
+	/* No such message; and deleting the message drops its status. */
+	assert_int_equal(store_secstat_put(fx->st, 9999, &in, &err),
+	    CACHET_E_NOTFOUND);
+	assert_int_equal(store_msg_delete(fx->st, fx->inbox, 1, &err), 0);
+	assert_int_equal(store_secstat_get(fx->st, a, &out, &err),
+	    CACHET_E_NOTFOUND);
+}
+
 static void
 test_bench_insert(void **state)
 {
@@ -1425,6 +1486,7 @@ main(void)
 		T(test_two_connections),
 		T(test_rollback),
 		T(test_disk_full),
+		T(test_secstat),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_account_dir),
 		T(test_bench_insert),
