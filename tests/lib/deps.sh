@@ -6,7 +6,7 @@ set -e
 PKGS="build-essential pkg-config libncurses-dev libetpan-dev libgpgme-dev
 libcurl4-gnutls-dev libssl-dev libsqlite3-dev libinih-dev libcmocka-dev
 zlib1g-dev dovecot-core dovecot-imapd dovecot-lmtpd postfix openssl
-gnupg gpgsm gpg-agent tmux python3 time procps sqlite3 clang
+gnupg gpgsm gpg-agent dirmngr tmux python3 time procps sqlite3 clang
 libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
