@@ -19,6 +19,19 @@
 #include "sync/sync.h"
 
 static volatile sig_atomic_t stop_flag;
+static const struct config *current_config;
+
+const struct config *
+cmd_config(void)
+{
+	return current_config;
+}
+
+void
+cmd_set_config(const struct config *cfg)
+{
+	current_config = cfg;
+}
 
 static void
 on_stop(int sig)
@@ -173,11 +186,13 @@ run_ui(const char *config_path, const char *only, bool offline,
 	args.keys_file = cfg.ui.keys;
 	args.theme = cfg.ui.theme;
 	args.offline = offline;
+	cmd_set_config(&cfg);
 	if (!offline)
 		cmd_workers_start(&cfg, only);
 	rc = ui(&args);
 	if (!offline)
 		cmd_workers_stop();
+	cmd_set_config(NULL);
 out:
 	for (i = 0; i < n; i++)
 		free((char *)accts[i].store_dir);

@@ -9,6 +9,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
 
 /* Exit codes. */
 enum cmd_exit {
@@ -46,6 +49,28 @@ typedef int (*cmd_ui_fn)(const struct cmd_ui_args *args);
  * by a worker, so the UI knows to re-read.
  */
 bool cmd_sync_status(char *buf, size_t len, unsigned *generation);
+
+struct store;
+struct store_secstat;
+struct crypto_status;
+
+/*
+ * Security status for the UI, with the engines the configuration chose
+ * (opened once per thread, local only: no key lookup, no CRL fetch).
+ *
+ * cmd_secstat_key: the current key/trust state; a store_msg whose sec_key
+ * differs is stale (show it as pending).
+ * cmd_secstat_compute: compute the full status of one stored message now
+ * (for the pager: it includes the decrypted content to display, which is
+ * never cached) and refresh its cached row. decrypt_nested: the user asked
+ * to decrypt an encrypted part below the root.
+ * cmd_secstat_refresh: compute and cache up to `limit` stale messages,
+ * newest first; returns how many were done (for background work).
+ */
+const char *cmd_secstat_key(void);
+int cmd_secstat_compute(struct store *st, int64_t msg_id, bool decrypt_nested,
+    struct crypto_status *out, struct cachet_err *err);
+int cmd_secstat_refresh(struct store *st, size_t limit, struct cachet_err *err);
 
 /* Entry point shared by the UI binary; returns the process exit code. */
 int cmd_main(int argc, char **argv, cmd_ui_fn ui);

@@ -7,6 +7,9 @@
 #include "config/config.h"
 
 int cmd_exit_for(int code);
+/* The configuration in use (NULL for the demo); read-only once set. */
+const struct config *cmd_config(void);
+void cmd_set_config(const struct config *cfg);
 unsigned cmd_disabled_caps(void);
 /* Install SIGINT/SIGTERM handlers that set the returned flag. */
 volatile sig_atomic_t *cmd_stop_flag(void);
