@@ -7,16 +7,18 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t
-utf8_seq_len(const unsigned char *s, size_t n)
+size_t
+util_utf8_decode(const unsigned char *s, size_t n, unsigned *cpp)
 {
 	size_t len, i;
 	unsigned cp;
 
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		len = 1;
+		cp = s[0];
+	} else if (s[0] >= 0xc2 && s[0] <= 0xdf) {
 		len = 2;
 		cp = s[0] & 0x1f;
 	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
@@ -37,6 +39,20 @@ utf8_seq_len(const unsigned char *s, size_t n)
 	}
 	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
 	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	if (cpp)
+		*cpp = cp;
+	return len;
+}
+
+/* Length of a UTF-8 sequence safe to draw at s, or 0. */
+static size_t
+utf8_seq_len(const unsigned char *s, size_t n)
+{
+	unsigned cp = 0;
+	size_t len = util_utf8_decode(s, n, &cp);
+
+	if (len == 0)
 		return 0;
 	/* C1 controls encoded in UTF-8 are controls too. */
 	if (cp >= 0x80 && cp <= 0x9f)

@@ -95,6 +95,13 @@ bool util_str_empty(const char *s);
 bool util_streq(const char *a, const char *b);	/* NULL-safe */
 
 /*
+ * Decode one UTF-8 sequence at s (at most n bytes): its length, or 0 when
+ * it is not valid (overlong, surrogate, beyond U+10FFFF, truncated).
+ * *cp gets the code point (cp may be NULL).
+ */
+size_t util_utf8_decode(const unsigned char *s, size_t n, unsigned *cp);
+
+/*
  * Make hostile text safe to draw on a terminal. Valid UTF-8 is kept;
  * C0 controls (except tab when keep_tab), DEL, C1 controls (U+0080-U+009F),
  * escape sequences and invalid bytes become '?'. Newlines are kept only when
