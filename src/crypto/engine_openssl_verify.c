@@ -10,8 +10,8 @@
  * the object itself (not CMS, not signed-data, no SignerInfo, content
  * where there must be none or none where there must be some) are a
  * verdict too: one signature with CRYPTO_SIG_ERROR and a note. A signer
- * whose signature verified has its certificate collected into the store,
- * as a record only.
+ * whose signature and chain verified has its certificate collected into
+ * the store, as a record only (trust comes from the anchors alone).
  * Runs on the thread that owns the engine instance.
  */
 #include "crypto/engine_openssl_int.h"
@@ -23,8 +23,28 @@
 struct verify_ctx {
 	struct crypto_ossl *o;
 	BIO *digests;		/* CMS_dataInit chain, content read */
-	STACK_OF(X509) *pool;	/* where signers and issuers are found */
+	STACK_OF(X509) *included;	/* the CMS object's certificates */
+	struct crypto_ossl_certs store;	/* loaded only when needed */
+	bool store_loaded;
+	STACK_OF(X509) *pool;	/* included, then store: signers, issuers */
 };
+
+/*
+ * Most messages carry their signer's certificate and issuers; the store
+ * is read only for those that do not.
+ */
+static bool
+load_store(struct verify_ctx *v)
+{
+	if (v->store_loaded)
+		return false;
+	v->store_loaded = true;
+	crypto_ossl_load(v->o, CRYPTO_OSSL_OWN | CRYPTO_OSSL_COLLECTED,
+	    &v->store);
+	sk_X509_free(v->pool);
+	v->pool = crypto_ossl_pool(&v->store, v->included);
+	return v->store.n > 0;
+}
 
 /* The whole verdict is one error. */
 static void
@@ -37,13 +57,16 @@ one_error(struct crypto_result *r, const char *note)
 }
 
 static X509 *
-find_signer(CMS_SignerInfo *si, STACK_OF(X509) *pool)
+find_signer(struct verify_ctx *v, CMS_SignerInfo *si)
 {
 	int i;
 
-	for (i = 0; i < sk_X509_num(pool); i++)
-		if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(pool, i)) == 0)
-			return sk_X509_value(pool, i);
+	do {
+		for (i = 0; i < sk_X509_num(v->pool); i++)
+			if (CMS_SignerInfo_cert_cmp(si,
+			    sk_X509_value(v->pool, i)) == 0)
+				return sk_X509_value(v->pool, i);
+	} while (load_store(v));
 	return NULL;
 }
 
@@ -148,12 +171,24 @@ judge_chain(struct verify_ctx *v, X509 *x, int dnid, struct crypto_sig *s)
 
 	crypto_ossl_check_chain(v->o, x, v->pool, X509_PURPOSE_SMIME_SIGN,
 	    &ch);
+	if (crypto_ossl_is_no_anchor(ch.error) && load_store(v)) {
+		crypto_ossl_chain_release(&ch);
+		crypto_ossl_check_chain(v->o, x, v->pool,
+		    X509_PURPOSE_SMIME_SIGN, &ch);
+	}
 	crypto_ossl_chain_fill(x, ch.certs, &s->chain, &s->nchain);
 	s->revocation = crypto_ossl_revocation(v->o, &ch);
 	s->trust = ch.error == X509_V_OK ? CRYPTO_TRUST_FULL :
 	    CRYPTO_TRUST_UNKNOWN;
 	s->result = chain_verdict(ch.error);
 	note = chain_note(ch.error);
+	/*
+	 * Keep the certificate of a signer that verified to an anchor, as a
+	 * record; others would let any message fill the store with junk. A
+	 * store that cannot be written changes no verdict.
+	 */
+	if (ch.error == X509_V_OK && v->o->store_dir != NULL)
+		crypto_ossl_collect(v->o, x, NULL);
 	if (is_weak_digest(dnid)) {
 		if (s->result == CRYPTO_SIG_GOOD)
 			s->result = CRYPTO_SIG_WEAK;
@@ -170,7 +205,7 @@ judge_chain(struct verify_ctx *v, X509 *x, int dnid, struct crypto_sig *s)
 static void
 judge(struct verify_ctx *v, CMS_SignerInfo *si, struct crypto_sig *s)
 {
-	X509 *x = find_signer(si, v->pool);
+	X509 *x = find_signer(v, si);
 	int dnid = digest_nid(si);
 
 	s->digest = xstrdup(dnid != NID_undef ? OBJ_nid2sn(dnid) : "unknown");
@@ -192,9 +227,6 @@ judge(struct verify_ctx *v, CMS_SignerInfo *si, struct crypto_sig *s)
 		s->note = xstrdup("the content does not match the signature");
 	} else {
 		judge_chain(v, x, dnid, s);
-		/* A store that cannot be written changes no verdict. */
-		if (v->o->store_dir != NULL)
-			crypto_ossl_collect(v->o, x, NULL);
 	}
 	ERR_clear_error();
 }
@@ -250,15 +282,14 @@ static int
 verify(struct crypto_ossl *o, const char *content, size_t clen,
     const char *sig, size_t siglen, struct crypto_result *r)
 {
-	struct verify_ctx v = { o, NULL, NULL };
+	struct verify_ctx v;
 	CMS_ContentInfo *cms = crypto_ossl_cms_parse(o, sig, siglen);
-	struct crypto_ossl_certs store;
-	STACK_OF(X509) *included = NULL;
 	struct buf plain = BUF_INIT;
 	const char *problem = shape_problem(cms, content != NULL);
 	BIO *dcont = NULL;
 
-	crypto_ossl_load(o, CRYPTO_OSSL_OWN | CRYPTO_OSSL_COLLECTED, &store);
+	memset(&v, 0, sizeof(v));
+	v.o = o;
 	if (problem != NULL)
 		goto out;
 	if (content != NULL && (dcont = BIO_new_mem_buf(clen > 0 ? content :
@@ -274,8 +305,8 @@ verify(struct crypto_ossl *o, const char *content, size_t clen,
 		problem = "malformed signature: cannot read the content";
 		goto out;
 	}
-	included = CMS_get1_certs(cms);
-	v.pool = crypto_ossl_pool(&store, included);
+	v.included = CMS_get1_certs(cms);
+	v.pool = crypto_ossl_pool(NULL, v.included);
 	judge_all(&v, cms, r);
 	if (content == NULL) {
 		buf_adds(&plain, "");
@@ -287,8 +318,8 @@ out:
 	buf_release(&plain);
 	BIO_free_all(v.digests);
 	sk_X509_free(v.pool);
-	sk_X509_pop_free(included, X509_free);
-	crypto_ossl_certs_release(&store);
+	sk_X509_pop_free(v.included, X509_free);
+	crypto_ossl_certs_release(&v.store);
 	CMS_ContentInfo_free(cms);
 	ERR_clear_error();
 	return 0;

@@ -33,7 +33,10 @@
 #   NAME.fpr                 SHA-256 fingerprint of NAME.crt, 64 hex digits
 #                            upper case (also for ca and rogue-ca)
 #   NAME.p12                 key, certificate and CA of alice-enc, bob:
-#                            PKCS#12 with an empty password
+#                            PKCS#12 with an empty password, legacy
+#                            encryption (RC2, 3DES) that gpgsm can read
+#   alice-enc-aes.p12        the same for alice-enc in OpenSSL 3's default
+#                            format (PBES2, AES-256), empty password
 #   msg.txt                  the signed/encrypted content (CRLF lines)
 #   msg-bad.txt              msg.txt with one byte changed
 #
@@ -81,7 +84,9 @@
 #   enc-signed.p7m        sig-opaque.p7m enveloped (AES-256-CBC) to
 #                         alice-enc: signed, then encrypted
 #
-# Prints nothing on success; on failure shows openssl's output and exits 1.
+# Needs openssl (3.0, with the legacy provider) and python3. Takes a few
+# seconds (RSA key generation). Prints nothing on success; on failure shows
+# openssl's output and exits 1.
 set -eu
 
 if [ $# -ne 1 ]; then
@@ -281,9 +286,11 @@ run openssl ca -config smime.cnf -batch -cert ca.crt -keyfile ca.key \
 cat ca.crt ca.crl >ca+crl.pem
 
 for n in alice-enc bob; do
-	run openssl pkcs12 -export -inkey "$n.key" -in "$n.crt" \
+	run openssl pkcs12 -export -legacy -inkey "$n.key" -in "$n.crt" \
 	    -certfile ca.crt -passout pass: -out "$n.p12"
 done
+run openssl pkcs12 -export -inkey alice-enc.key -in alice-enc.crt \
+    -certfile ca.crt -passout pass: -out alice-enc-aes.p12
 
 printf 'Content-Type: text/plain; charset=us-ascii\r\n\r\nHello from the cachet S/MIME tests.\r\nSecond line.\r\n' \
     >msg.txt

@@ -8,6 +8,7 @@
  */
 #include "smime_fixture.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -123,6 +124,23 @@ test_verify_good(void **state)
 	eng_close(e);
 }
 
+/* Entries of a directory under tmp, other than . and .. */
+static int
+dir_count(const char *name)
+{
+	char *path = store_path(name);
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	free(path);
+	return n;
+}
+
 static void
 test_verify_bad(void **state)
 {
@@ -136,8 +154,12 @@ test_verify_bad(void **state)
 	assert_true(note_has(&r.sigs[0], "does not match"));
 	assert_int_equal(r.sigs[0].trust, CRYPTO_TRUST_UNKNOWN);
 	crypto_result_release(&r);
-	/* A bad signature does not get its certificate collected. */
+	/* A bad signature does not get its certificate collected, */
 	expect_one(e, "sig-nocert.p7s", CRYPTO_SIG_UNKNOWN_KEY, NULL);
+	/* nor does a good one without a path to an anchor. */
+	expect_one(e, "sig-rogue.p7s", CRYPTO_SIG_UNTRUSTED, "mallory");
+	expect_one(e, "sig-expired.p7s", CRYPTO_SIG_EXPIRED, "dave");
+	assert_int_equal(dir_count("st-bad/certs"), 0);
 	eng_close(e);
 }
 

@@ -233,6 +233,8 @@ test_import(void **state)
 	free(data);
 	/* Again: nothing changes, nothing is duplicated. */
 	import_fx(e, DEMO_KEYS "/smime-demo.p12", 1);
+	/* OpenSSL 3's own format: PBES2 with AES. */
+	import_fx(e, "alice-enc-aes.p12", 1);
 	/* A certs-only CMS object with two certificates. */
 	cmd = xasprintf("openssl crl2pkcs7 -nocrl -certfile %s/carol.crt "
 	    "-certfile %s/gina.crt -outform DER -out %s/certs.p7c", pki, pki,
@@ -251,7 +253,10 @@ test_import(void **state)
 	import_fx(e, cmd, 1);
 	free(cmd);
 	assert_int_equal(e->ops->list_keys(e, NULL, false, &k, &n, &err), 0);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
+	crypto_keys_free(k, n);
+	assert_int_equal(e->ops->list_keys(e, NULL, true, &k, &n, &err), 0);
+	assert_int_equal(n, 2);
 	crypto_keys_free(k, n);
 
 	/* Refused: a password, a passphrase, a key without its cert. */
