@@ -244,3 +244,44 @@ draw_from_name(const char *from)
 	}
 	return draw_trimmed(s, comma ? comma : s + strlen(s));
 }
+
+size_t
+draw_break(const wchar_t *s, size_t n, int width)
+{
+	size_t k = draw_wfit(s, n, width, NULL), i;
+
+	if (k == 0)
+		return n ? 1 : 0;
+	if (k == n || s[k] == L' ')
+		return k;
+	for (i = k; i > k / 2; i--)
+		if (s[i - 1] == L' ')
+			return i;
+	return k;
+}
+
+struct pager_line *
+draw_wrap(const struct pager_line *src, size_t n, int width, size_t *nrows)
+{
+	size_t i, pos, k, cap = n + 16, nr = 0;
+	struct pager_line *rows = xreallocarray(NULL, cap, sizeof(*rows));
+
+	for (i = 0; i < n; i++) {
+		const struct pager_line *s = &src[i];
+
+		pos = 0;
+		do {
+			k = draw_break(s->text + pos, s->len - pos, width);
+			if (nr == cap) {
+				cap *= 2;
+				rows = xreallocarray(rows, cap, sizeof(*rows));
+			}
+			/* A mark belongs to the first row of its line. */
+			rows[nr++] = (struct pager_line){s->text + pos, k,
+			    s->style, s->mark && pos == 0};
+			pos += k;
+		} while (pos < s->len);
+	}
+	*nrows = nr;
+	return rows;
+}

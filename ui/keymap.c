@@ -20,6 +20,7 @@ static const char *const ctx_names[KEYMAP_NCTX] = {
 	[KEYMAP_INDEX] = "index",
 	[KEYMAP_PAGER] = "pager",
 	[KEYMAP_HELP] = "help",
+	[KEYMAP_DETAILS] = "details",
 };
 
 static const struct {
@@ -50,6 +51,10 @@ static const struct {
 	[UI_A_QUIT] = {"quit", "leave cachet"},
 	[UI_A_REDRAW] = {"redraw", "redraw the screen"},
 	[UI_A_SUSPEND] = {"suspend", "suspend to the shell"},
+	[UI_A_SECURITY_DETAILS] = {"security-details",
+	    "signatures, encryption, keys and certificates of the message"},
+	[UI_A_DECRYPT_NESTED] = {"decrypt-nested",
+	    "decrypt encrypted parts inside the message"},
 };
 
 static const struct {

@@ -37,6 +37,15 @@ static const char *const style_names[STYLE_COUNT] = {
 	[STYLE_MESSAGE] = "message",
 	[STYLE_ERROR] = "error",
 	[STYLE_PROMPT] = "prompt",
+	[STYLE_SEC_GOOD] = "sec_good",
+	[STYLE_SEC_PARTIAL] = "sec_partial",
+	[STYLE_SEC_BAD] = "sec_bad",
+	[STYLE_SEC_ENCRYPTED] = "sec_encrypted",
+	[STYLE_SEC_PENDING] = "sec_pending",
+	[STYLE_BANNER_GOOD] = "banner_good",
+	[STYLE_BANNER_PARTIAL] = "banner_partial",
+	[STYLE_BANNER_BAD] = "banner_bad",
+	[STYLE_BANNER_NEUTRAL] = "banner_neutral",
 };
 
 /* Attribute-only defaults: what a style is when no theme line sets it. */
@@ -57,6 +66,13 @@ static const attr_t default_attrs[STYLE_COUNT] = {
 	[STYLE_HELP_HEADING] = A_BOLD,
 	[STYLE_HELP_KEY] = A_BOLD,
 	[STYLE_ERROR] = A_BOLD | A_REVERSE,
+	[STYLE_SEC_GOOD] = A_BOLD,
+	[STYLE_SEC_BAD] = A_BOLD | A_REVERSE,
+	[STYLE_SEC_PENDING] = A_DIM,
+	[STYLE_BANNER_GOOD] = A_BOLD | A_REVERSE,
+	[STYLE_BANNER_PARTIAL] = A_REVERSE,
+	[STYLE_BANNER_BAD] = A_BOLD | A_REVERSE,
+	[STYLE_BANNER_NEUTRAL] = A_REVERSE,
 };
 
 static const char *const colour_names[] = {
@@ -237,6 +253,34 @@ clamp_colour(short c)
 	return (c >= 0 && c < COLORS) ? c : -1;
 }
 
+/*
+ * The banner's promise does not depend on the theme: banner styles are
+ * always reverse video, and the styles of message text (the pager's
+ * header, body, quote, signature, attachment and notice lines, and the
+ * normal style of the empty rows) never are, whatever a theme file says.
+ */
+static attr_t
+theme_enforce(enum theme_style s, attr_t a)
+{
+	switch (s) {
+	case STYLE_BANNER_GOOD:
+	case STYLE_BANNER_PARTIAL:
+	case STYLE_BANNER_BAD:
+	case STYLE_BANNER_NEUTRAL:
+		return a | A_REVERSE;
+	case STYLE_NORMAL:
+	case STYLE_PAGER_HEADER:
+	case STYLE_PAGER_BODY:
+	case STYLE_PAGER_QUOTE:
+	case STYLE_PAGER_SIGNATURE:
+	case STYLE_PAGER_ATTACHMENT:
+	case STYLE_PAGER_NOTICE:
+		return a & ~(A_REVERSE | A_STANDOUT);
+	default:
+		return a;
+	}
+}
+
 void
 theme_apply(const struct theme *t, bool color, struct ui_attr *out)
 {
@@ -246,7 +290,7 @@ theme_apply(const struct theme *t, bool color, struct ui_attr *out)
 		const struct theme_def *d = &t->s[i];
 		short fg, bg;
 
-		out[i].attr = d->attrs;
+		out[i].attr = theme_enforce((enum theme_style)i, d->attrs);
 		out[i].pair = 0;
 		if (!color || i + 1 >= COLOR_PAIRS)
 			continue;

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #define UI_INPUT_TIMEOUT_MS 1000
+/* Wait for a key this long while background work is left. */
+#define UI_BUSY_TIMEOUT_MS 20
 #define UI_MIN_LINES 3
 #define UI_MIN_COLS 20
 
@@ -323,6 +325,7 @@ ui_poll(struct ui *ui)
 		view_index_invalidate(ui);
 		ui_dirty(ui, UI_DIRTY_SIDEBAR | UI_DIRTY_MAIN |
 		    UI_DIRTY_STATUS);
+		security_wake(ui);
 	}
 }
 
@@ -332,17 +335,19 @@ ui_loop(struct ui *ui)
 	WINDOW *in;
 	wint_t wc;
 	int r;
+	bool busy = true;
 
 	while (!ui->quit && !term_should_quit()) {
 		ui_redraw(ui);
 		in = ui->w_msg != NULL ? ui->w_msg : stdscr;
-		if (in == stdscr)
-			wtimeout(stdscr, UI_INPUT_TIMEOUT_MS);
+		wtimeout(in, busy ? UI_BUSY_TIMEOUT_MS : UI_INPUT_TIMEOUT_MS);
 		r = wget_wch(in, &wc);
 		if (term_should_quit())
 			break;
 		if (r == ERR) {
+			/* Idle: new mail's security status, bit by bit. */
 			ui_poll(ui);
+			busy = ui->w_main != NULL && security_idle(ui);
 			continue;
 		}
 		if (r == KEY_CODE_YES && wc == KEY_RESIZE) {

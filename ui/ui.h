@@ -20,6 +20,7 @@
 #include <wchar.h>
 
 #include "cmd/cmd.h"
+#include "crypto/crypto.h"
 #include "store/store.h"
 #include "util/util.h"
 
@@ -40,6 +41,7 @@ enum keymap_ctx {
 	KEYMAP_INDEX,
 	KEYMAP_PAGER,
 	KEYMAP_HELP,
+	KEYMAP_DETAILS,
 	KEYMAP_NCTX,
 };
 
@@ -68,6 +70,8 @@ enum ui_action {
 	UI_A_QUIT,
 	UI_A_REDRAW,
 	UI_A_SUSPEND,
+	UI_A_SECURITY_DETAILS,
+	UI_A_DECRYPT_NESTED,
 	UI_A_COUNT,
 };
 
@@ -136,6 +140,15 @@ enum theme_style {
 	STYLE_MESSAGE,
 	STYLE_ERROR,
 	STYLE_PROMPT,
+	STYLE_SEC_GOOD,
+	STYLE_SEC_PARTIAL,
+	STYLE_SEC_BAD,
+	STYLE_SEC_ENCRYPTED,
+	STYLE_SEC_PENDING,
+	STYLE_BANNER_GOOD,
+	STYLE_BANNER_PARTIAL,
+	STYLE_BANNER_BAD,
+	STYLE_BANNER_NEUTRAL,
 	STYLE_COUNT,
 };
 
@@ -191,6 +204,15 @@ void draw_date(char *buf, size_t size, int64_t t, int64_t now);
 void draw_size(char *buf, size_t size, uint64_t n);
 /* The display part of an address list: the first name, or the address. */
 char *draw_from_name(const char *from);
+/* Where a line of n characters breaks: the characters of its first row. */
+size_t draw_break(const wchar_t *s, size_t n, int width);
+struct pager_line;
+/*
+ * Wrap lines to width, breaking at spaces where possible; the rows point
+ * into the sources' text. Owned array, *nrows rows.
+ */
+struct pager_line *draw_wrap(const struct pager_line *src, size_t n,
+    int width, size_t *nrows);
 
 /* --- accounts and folders (account.c) --- */
 
@@ -229,6 +251,7 @@ struct ui_view_ops {
 extern const struct ui_view_ops view_index_ops;
 extern const struct ui_view_ops view_pager_ops;
 extern const struct ui_view_ops view_help_ops;
+extern const struct ui_view_ops view_details_ops;
 
 /* The message index of the current folder or of a search. */
 struct ui_index {
@@ -277,6 +300,17 @@ struct pager_line {
 	wchar_t *text;
 	size_t len;
 	enum theme_style style;
+	bool mark;		/* drawn with the "protected" marker */
+};
+
+/*
+ * The pager's security banner: what the UI says about the message's
+ * signatures and encryption, built from the status (never from message
+ * text) and drawn on reserved rows above the message area.
+ */
+struct banner {
+	enum theme_style style;		/* STYLE_BANNER_* */
+	char *text;			/* "VERDICT  details", sanitised */
 };
 
 struct ui_pager {
@@ -289,11 +323,81 @@ struct ui_pager {
 	size_t nlines;
 	int width;
 	size_t top;
+	struct crypto_status sec;	/* meaningful when has_sec */
+	bool has_sec;
+	char *sec_error;		/* why there is no status, or NULL */
+	bool decrypt_nested;		/* the user asked for inner parts */
+	bool secret;			/* the text came from decryption */
+	struct banner banner;
 };
 
 /* Open the message in the pager (pushing it); false on error. */
 bool view_pager_open(struct ui *ui, const struct store_msg *m);
 void view_pager_release(struct ui *ui);
+
+/* --- the security banner (banner.c) --- */
+
+/* Text rows of the banner at most (its closing rule comes below). */
+#define BANNER_MAX_TEXT_ROWS 3
+
+/* Build from a status, or from the reason there is none (st NULL). */
+void banner_build(struct banner *b, const struct crypto_status *st,
+    const char *error);
+void banner_release(struct banner *b);
+/* Rows banner_draw will use in a window of this size. */
+int banner_height(const struct banner *b, int width, int h);
+/* Draw on rows [0, banner_height); returns that height. */
+int banner_draw(struct ui *ui, WINDOW *w, const struct banner *b);
+
+/* --- security status in the index and in the background (security.c) --- */
+
+/* How a status is shown: the index cell and the banner agree on it. */
+enum security_level {
+	SECURITY_NONE,		/* claims nothing */
+	SECURITY_GOOD,		/* signed, all shown covered, no caveat */
+	SECURITY_PARTIAL,	/* partly signed, or signed with a caveat */
+	SECURITY_BAD,		/* a problem: never shown as signed */
+};
+
+enum security_level security_level(int verdict, unsigned flags);
+
+/*
+ * The index's two-cell security column for m: out gets two characters
+ * and a NUL; the return is the style of the first. A row whose cached
+ * status was computed under another key state than key (from
+ * cmd_secstat_key) is pending ("?").
+ */
+enum theme_style security_cell(const struct store_msg *m, const char *key,
+    char out[3]);
+/*
+ * Background work on an idle turn: compute the status of new mail of the
+ * current account, a message at a time, stopping after a small time budget
+ * or as soon as a key is waiting. Returns true when more may be waiting.
+ */
+bool security_idle(struct ui *ui);
+/* The store changed: look for stale statuses on the next idle turn. */
+void security_wake(struct ui *ui);
+
+/* --- security details view (view_details.c) --- */
+
+/* The report as text lines, wrapped to the window when drawn. */
+struct ui_details {
+	struct pager_line *src;
+	size_t nsrc;
+	struct pager_line *rows;	/* point into src */
+	size_t nrows;
+	int width;
+	size_t top;
+};
+
+/*
+ * Open the details of a computed status (st) or the reason there is none
+ * (error); subject is the message's subject line, for the heading.
+ */
+void view_details_open(struct ui *ui, const struct crypto_status *st,
+    const char *error, const char *subject);
+/* Compute the status of the selected index message and show its details. */
+void view_details_open_msg(struct ui *ui, const struct store_msg *m);
 
 void view_folders_draw(struct ui *ui, WINDOW *w);
 
@@ -382,6 +486,7 @@ struct ui {
 	struct pager_line *help;
 	size_t nhelp;
 	size_t help_top;
+	struct ui_details details;
 	struct ui_prompt prompt;
 
 	char msg[256];
@@ -397,6 +502,8 @@ struct ui {
 	unsigned dirty;
 	bool quit;
 	int64_t last_poll;
+	int64_t sec_next;		/* next idle look for stale statuses */
+	bool sec_failed;		/* background work reported an error */
 };
 
 struct ui_attr ui_style(struct ui *ui, enum theme_style s);

@@ -51,6 +51,37 @@ help_release(struct ui *ui)
 	ui->help_top = 0;
 }
 
+/* What the index's security column and the pager's banner mean. */
+static const char *const help_security[] = {
+	"The security column of the index (two cells):",
+	"  S   signed: good signature(s) covering everything shown",
+	"  s   partly signed: a good signature over some parts only",
+	"  !   problem: bad or unverifiable signature, signer is not the",
+	"      sender, ambiguous sender, weak algorithm, decryption or",
+	"      integrity failure",
+	"   E  encrypted (the message was decrypted)",
+	"   e  only some parts are encrypted, or an inner part is",
+	"  ?   not checked yet (or checked before the keys changed)",
+	"      blank: neither signed nor encrypted",
+	"",
+	"The pager's security banner sits on its own rows above the message,",
+	"in reverse video, opened by a diamond and closed by a line: message",
+	"text is never drawn there, nor in reverse video. Every message has",
+	"one, \"NOT SIGNED, NOT ENCRYPTED\" included. security-details lists",
+	"every part: signer, fingerprint, algorithms, trust, X.509 chain.",
+};
+
+static void
+help_add_security(struct ui *ui)
+{
+	size_t i;
+
+	help_add(ui, STYLE_NORMAL, "");
+	help_add(ui, STYLE_HELP_HEADING, "security");
+	for (i = 0; i < sizeof(help_security) / sizeof(help_security[0]); i++)
+		help_add(ui, STYLE_NORMAL, help_security[i]);
+}
+
 void
 view_help_open(struct ui *ui)
 {
@@ -73,6 +104,7 @@ view_help_open(struct ui *ui)
 			help_add(ui, STYLE_NORMAL, line.data);
 		}
 	}
+	help_add_security(ui);
 	buf_release(&keys);
 	buf_release(&line);
 	ui_push(ui, &view_help_ops);

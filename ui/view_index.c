@@ -101,6 +101,9 @@ index_message_action(struct ui *ui, enum ui_action a)
 	case UI_A_DELETE:
 		msgop_delete(ui, m);
 		break;
+	case UI_A_SECURITY_DETAILS:
+		view_details_open_msg(ui, m);
+		break;
 	default:
 		break;
 	}
@@ -134,6 +137,7 @@ index_action(struct ui *ui, enum ui_action a)
 	case UI_A_TOGGLE_READ:
 	case UI_A_TOGGLE_FLAG:
 	case UI_A_DELETE:
+	case UI_A_SECURITY_DETAILS:
 		return index_message_action(ui, a);
 	case UI_A_CLOSE:
 		if (x->searching) {
@@ -191,19 +195,43 @@ index_columns(int width)
 	c.from = width >= 100 ? 22 : width >= 60 ? 16 : width >= 40 ?
 	    width / 5 : 0;
 	/* Flags, security and the gaps after each column. */
-	c.subject = width - (3 + 1 + 1 + 1) - (c.date ? c.date + 1 : 0) -
+	c.subject = width - (3 + 1 + 2 + 1) - (c.date ? c.date + 1 : 0) -
 	    (c.from ? c.from + 1 : 0) - (c.size ? c.size + 1 : 0);
 	return c;
 }
 
+/*
+ * The security column (see security_cell): two cells, each in its own
+ * style, or in the selection's style on the selected row.
+ */
+static int
+index_draw_security(struct ui *ui, WINDOW *w, int y, int x,
+    const struct store_msg *m, const struct ui_attr *sel, const char *key)
+{
+	char cell[3], one[2] = {0, 0};
+	enum theme_style st;
+
+	if (m->id == 0) {
+		draw_text(w, y, x, 2, "", sel ? *sel : ui_style(ui,
+		    STYLE_INDEX_SECURITY), true);
+		return 2;
+	}
+	st = security_cell(m, key, cell);
+	one[0] = cell[0];
+	draw_text(w, y, x, 1, one, sel ? *sel : ui_style(ui, st), true);
+	one[0] = cell[1];
+	draw_text(w, y, x + 1, 1, one, sel ? *sel : ui_style(ui,
+	    STYLE_SEC_ENCRYPTED), true);
+	return 2;
+}
+
 static void
 index_draw_row(struct ui *ui, WINDOW *w, int y, const struct store_msg *m,
-    bool selected, int64_t now)
+    bool selected, int64_t now, const char *key)
 {
 	int width = getmaxx(w), x = 0, sw;
 	struct index_cols c = index_columns(width);
 	struct ui_attr a = index_row_attr(ui, m, selected);
-	struct ui_attr sec = selected ? a : ui_style(ui, STYLE_INDEX_SECURITY);
 	char flags[4], date[32], size[16];
 
 	flags[0] = !(m->flags & STORE_F_SEEN) ? 'N' :
@@ -215,12 +243,8 @@ index_draw_row(struct ui *ui, WINDOW *w, int y, const struct store_msg *m,
 	draw_size(size, sizeof(size), m->size);
 	draw_fill(w, y, 0, width, a);
 	x += draw_text(w, y, x, 3, flags, a, true) + 1;
-	/*
-	 * The security column: the crypto status (signed, encrypted, bad
-	 * signature) will fill it once it is cached in the store; until then
-	 * it holds a neutral dot that claims nothing.
-	 */
-	x += draw_text(w, y, x, 1, "\xc2\xb7", sec, true) + 1;
+	x += index_draw_security(ui, w, y, x, m, selected ? &a : NULL,
+	    key) + 1;
 	if (c.date > 0)
 		x += draw_text(w, y, x, c.date, date, a, true) + 1;
 	if (c.from > 0)
@@ -241,6 +265,8 @@ index_draw(struct ui *ui, WINDOW *w)
 	int h = getmaxy(w), width = getmaxx(w), y;
 	int64_t now = (int64_t)time(NULL);
 	struct ui_attr normal = ui_style(ui, STYLE_NORMAL);
+	/* The key state once per screen: every row is judged against it. */
+	const char *key = cmd_secstat_key();
 
 	view_index_sync(ui);
 	for (y = 0; y < h; y++) {
@@ -248,7 +274,7 @@ index_draw(struct ui *ui, WINDOW *w)
 
 		if (x->rows_top + i < x->total && i < x->nrows)
 			index_draw_row(ui, w, y, &x->rows[i],
-			    x->rows_top + i == x->sel, now);
+			    x->rows_top + i == x->sel, now, key);
 		else
 			draw_fill(w, y, 0, width, normal);
 	}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "mime/mime.h"
@@ -26,13 +27,33 @@ pager_add(struct ui_pager *p, const char *s, size_t len,
 	}
 	p->src[p->nsrc].text = draw_wcs(safe, &p->src[p->nsrc].len);
 	p->src[p->nsrc].style = style;
+	p->src[p->nsrc].mark = false;
 	p->nsrc++;
+	if (p->secret)
+		explicit_bzero(safe, strlen(safe));
 	free(safe);
 }
 
 static void
 pager_addf(struct ui_pager *p, enum theme_style style, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* " <diamond> protected " and a blank: the marker's columns. */
+#define PAGER_MARK_W 14
+
+/*
+ * The subject line starts with blanks where the marker will be drawn, so
+ * that it wraps as it will be shown.
+ */
+static void
+pager_add_protected(struct ui_pager *p, const char *subject)
+{
+	char *s = xasprintf("%*sSubject: %s", PAGER_MARK_W, "", subject);
+
+	pager_add(p, s, strlen(s), STYLE_PAGER_HEADER);
+	p->src[p->nsrc - 1].mark = true;
+	free(s);
+}
 
 static void
 pager_addf(struct ui_pager *p, enum theme_style style, const char *fmt, ...)
@@ -47,18 +68,33 @@ pager_addf(struct ui_pager *p, enum theme_style style, const char *fmt, ...)
 	free(s);
 }
 
-/* Header lines, one per line of text. */
+/*
+ * Header lines, one per line of text. A subject from protected headers
+ * (inside the signature or encryption) takes the place of the outer one
+ * and carries the "protected" marker, which only the UI can draw.
+ */
 static void
-pager_add_headers(struct ui_pager *p, const char *text)
+pager_add_headers(struct ui_pager *p, const char *text, const char *psubj)
 {
 	const char *s = text, *nl;
+	bool done = false;
+	size_t len;
 
 	while (s != NULL && *s != '\0') {
 		nl = strchr(s, '\n');
-		pager_add(p, s, nl ? (size_t)(nl - s) : strlen(s),
-		    STYLE_PAGER_HEADER);
+		len = nl ? (size_t)(nl - s) : strlen(s);
+		if (psubj != NULL && len >= 8 &&
+		    strncasecmp(s, "Subject:", 8) == 0) {
+			if (!done)
+				pager_add_protected(p, psubj);
+			done = true;
+		} else {
+			pager_add(p, s, len, STYLE_PAGER_HEADER);
+		}
 		s = nl ? nl + 1 : NULL;
 	}
+	if (psubj != NULL && !done)
+		pager_add_protected(p, psubj);
 }
 
 /* Body lines, with quotes and the signature told apart. */
@@ -142,12 +178,24 @@ pager_load(struct ui *ui, struct ui_pager *p)
 	int rc;
 
 	rc = store_msg_read_raw(a->st, p->msg_id, &raw, &len, &err);
+	p->secret = rc == 0 && p->has_sec && p->sec.display != NULL;
+	if (p->secret) {
+		/* The message with its protected content opened. */
+		free(raw);
+		raw = xmalloc(p->sec.display_len + 1);
+		memcpy(raw, p->sec.display, p->sec.display_len);
+		raw[p->sec.display_len] = '\0';
+		len = p->sec.display_len;
+	}
 	if (rc == 0 && mime_render(raw, len, &v, &err) == 0) {
-		pager_add_headers(p, v.headers);
+		pager_add_headers(p, v.headers, p->has_sec ?
+		    p->sec.protected_subject : NULL);
 		pager_add(p, "", 0, STYLE_PAGER_BODY);
 		pager_add_body(p, v.body ? v.body : "",
 		    v.body ? strlen(v.body) : 0);
 		pager_add_parts(p, &v);
+		if (p->secret && v.body != NULL)
+			explicit_bzero(v.body, strlen(v.body));
 		mime_view_release(&v);
 	} else if (rc == 0) {
 		/* Undecodable: show what is there, sanitised, as text. */
@@ -166,19 +214,70 @@ pager_load(struct ui *ui, struct ui_pager *p)
 			pager_addf(p, STYLE_PAGER_NOTICE,
 			    "cannot read the message: %s", err.msg);
 	}
+	if (p->secret)
+		explicit_bzero(raw, len);
 	free(raw);
+}
+
+/* Drop the text and the status, keeping the message. */
+static void
+pager_clear(struct ui_pager *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nsrc; i++) {
+		/* Decrypted text is wiped, as the status wipes its own. */
+		if (p->secret)
+			explicit_bzero(p->src[i].text,
+			    p->src[i].len * sizeof(*p->src[i].text));
+		free(p->src[i].text);
+	}
+	FREE_AND_NULL(p->src);
+	FREE_AND_NULL(p->lines);
+	p->nsrc = p->src_cap = p->nlines = 0;
+	p->width = 0;
+	p->top = 0;
+	if (p->has_sec)
+		crypto_status_release(&p->sec);
+	memset(&p->sec, 0, sizeof(p->sec));
+	p->has_sec = false;
+	p->secret = false;
+	FREE_AND_NULL(p->sec_error);
+	banner_release(&p->banner);
+}
+
+/*
+ * The security status, computed now (local crypto only) so that the
+ * banner and what is displayed agree with each other; then the text.
+ */
+static void
+pager_fill(struct ui *ui, struct ui_pager *p)
+{
+	struct ui_account *a = account_current(ui);
+	struct cachet_err err;
+
+	pager_clear(p);
+	if (cmd_secstat_compute(a->st, p->msg_id, p->decrypt_nested, &p->sec,
+	    &err) == 0) {
+		p->has_sec = true;
+	} else {
+		/* Whatever was filled in before the failure goes. */
+		crypto_status_release(&p->sec);
+		p->sec_error = xstrdup(err.code == CACHET_E_NOTFOUND ?
+		    "the body is not downloaded yet" : err.msg);
+	}
+	banner_build(&p->banner, p->has_sec ? &p->sec : NULL, p->sec_error);
+	pager_load(ui, p);
+	/* Computing refreshed the message's cached status in the store. */
+	view_index_invalidate(ui);
 }
 
 void
 view_pager_release(struct ui *ui)
 {
 	struct ui_pager *p = &ui->pager;
-	size_t i;
 
-	for (i = 0; i < p->nsrc; i++)
-		free(p->src[i].text);
-	free(p->src);
-	free(p->lines);
+	pager_clear(p);
 	store_msg_release(&p->msg);
 	memset(p, 0, sizeof(*p));
 }
@@ -202,79 +301,81 @@ view_pager_open(struct ui *ui, const struct store_msg *m)
 	if (!(p->msg.flags & STORE_F_SEEN) &&
 	    msgop_flags(ui, &p->msg, STORE_F_SEEN, 0) == 0)
 		p->msg.flags |= STORE_F_SEEN;
-	pager_load(ui, p);
+	pager_fill(ui, p);
 	if (ui_top(ui) != &view_pager_ops)
 		ui_push(ui, &view_pager_ops);
 	ui_dirty(ui, UI_DIRTY_MAIN | UI_DIRTY_STATUS);
 	return true;
 }
 
-/* Where one source line breaks: the characters of its first row. */
-static size_t
-pager_break(const wchar_t *s, size_t n, int width)
-{
-	size_t k = draw_wfit(s, n, width, NULL), i;
-
-	if (k == 0)
-		return n ? 1 : 0;
-	if (k == n || s[k] == L' ')
-		return k;
-	for (i = k; i > k / 2; i--)
-		if (s[i - 1] == L' ')
-			return i;
-	return k;
-}
-
 /* Wrap the source lines to width; the rows point into the sources. */
 static void
 pager_wrap(struct ui_pager *p, int width)
 {
-	size_t i, pos, k, cap = p->nsrc + 16;
-
 	free(p->lines);
-	p->lines = xreallocarray(NULL, cap, sizeof(*p->lines));
-	p->nlines = 0;
+	p->lines = draw_wrap(p->src, p->nsrc, width, &p->nlines);
 	p->width = width;
-	for (i = 0; i < p->nsrc; i++) {
-		const struct pager_line *s = &p->src[i];
+}
 
-		pos = 0;
-		do {
-			k = pager_break(s->text + pos, s->len - pos, width);
-			if (p->nlines == cap) {
-				cap *= 2;
-				p->lines = xreallocarray(p->lines, cap,
-				    sizeof(*p->lines));
-			}
-			p->lines[p->nlines++] = (struct pager_line){
-				s->text + pos, k, s->style};
-			pos += k;
-		} while (pos < s->len);
-	}
+/* Rows of the message area: the window less the banner's rows. */
+static size_t
+pager_area(struct ui *ui)
+{
+	int h = ui->main_h > 0 ? ui->main_h : 1;
+	int bh = banner_height(&ui->pager.banner, ui->main_w, h);
+
+	return h - bh > 0 ? (size_t)(h - bh) : 1;
 }
 
 static size_t
 pager_max_top(struct ui *ui)
 {
-	size_t h = ui->main_h > 0 ? (size_t)ui->main_h : 1;
+	size_t h = pager_area(ui);
 
 	return ui->pager.nlines > h ? ui->pager.nlines - h : 0;
 }
 
+/*
+ * A line with the "protected" marker: the marker covers the line's first
+ * columns, in the banner's own style (reverse video, a line-drawing
+ * diamond), so no message text can imitate it.
+ */
+static void
+pager_draw_marked(struct ui *ui, WINDOW *w, int y,
+    const struct pager_line *l)
+{
+	struct ui_attr m = ui_style(ui, ui->pager.banner.style);
+	int width = getmaxx(w);
+
+	draw_wtext(w, y, 0, width, l->text, l->len, ui_style(ui, l->style),
+	    true);
+	if (width < PAGER_MARK_W)
+		return;
+	draw_text(w, y, 0, PAGER_MARK_W - 1, "   protected", m, true);
+	mvwaddch(w, y, 1, ACS_DIAMOND | m.attr | COLOR_PAIR(m.pair));
+}
+
+/*
+ * The banner on its reserved rows, then the message area below it: no
+ * line of the message is ever drawn on a banner row.
+ */
 static void
 pager_draw(struct ui *ui, WINDOW *w)
 {
 	struct ui_pager *p = &ui->pager;
-	int h = getmaxy(w), width = getmaxx(w), y;
+	int h = getmaxy(w), width = getmaxx(w), y, bh;
 
 	if (p->width != width)
 		pager_wrap(p, width);
+	bh = banner_draw(ui, w, &p->banner);
 	if (p->top > pager_max_top(ui))
 		p->top = pager_max_top(ui);
-	for (y = 0; y < h; y++) {
-		size_t i = p->top + (size_t)y;
+	for (y = bh; y < h; y++) {
+		size_t i = p->top + (size_t)(y - bh);
 
-		if (i < p->nlines)
+		if (i < p->nlines && p->lines[i].mark)
+			pager_draw_marked(ui, w, y, &p->lines[i]);
+		else if (i < p->nlines)
 			draw_wtext(w, y, 0, width, p->lines[i].text,
 			    p->lines[i].len, ui_style(ui, p->lines[i].style),
 			    true);
@@ -313,11 +414,27 @@ pager_follow_index(struct ui *ui, bool moved)
 		view_pager_open(ui, m);
 }
 
+/* Compute again, decrypting encrypted parts below the root too. */
+static void
+pager_decrypt_nested(struct ui *ui)
+{
+	struct ui_pager *p = &ui->pager;
+
+	if (p->decrypt_nested || !p->has_sec ||
+	    !(p->sec.flags & CRYPTO_ST_NESTED_ENCRYPTED)) {
+		ui_message(ui, "no encrypted part left to decrypt");
+		return;
+	}
+	p->decrypt_nested = true;
+	pager_fill(ui, p);
+	ui_dirty(ui, UI_DIRTY_MAIN | UI_DIRTY_STATUS);
+}
+
 static bool
 pager_action(struct ui *ui, enum ui_action a)
 {
 	struct ui_pager *p = &ui->pager;
-	int64_t h = ui->main_h > 1 ? ui->main_h - 1 : 1;
+	int64_t h = pager_area(ui) > 1 ? (int64_t)pager_area(ui) - 1 : 1;
 
 	switch (a) {
 	case UI_A_LINE_DOWN:
@@ -359,6 +476,13 @@ pager_action(struct ui *ui, enum ui_action a)
 		return true;
 	case UI_A_OPEN:
 		return true;
+	case UI_A_SECURITY_DETAILS:
+		view_details_open(ui, p->has_sec ? &p->sec : NULL,
+		    p->sec_error, p->msg.subject);
+		return true;
+	case UI_A_DECRYPT_NESTED:
+		pager_decrypt_nested(ui);
+		return true;
 	default:
 		return false;
 	}
@@ -368,7 +492,7 @@ static void
 pager_status(struct ui *ui, struct buf *b)
 {
 	struct ui_pager *p = &ui->pager;
-	size_t h = ui->main_h > 0 ? (size_t)ui->main_h : 1;
+	size_t h = pager_area(ui);
 	size_t bottom = p->top + h < p->nlines ? p->top + h : p->nlines;
 	unsigned pct = p->nlines ? (unsigned)(bottom * 100 / p->nlines) : 100;
 

@@ -44,6 +44,8 @@ usage(FILE *f)
 {
 	fputs("usage: cachet [-c FILE] [--offline] [--account NAME]\n"
 	    "       cachet [-c FILE] sync [--watch] [--quiet] [ACCOUNT...]\n"
+	    "       cachet [-c FILE] verify [--json] [FILE|-]\n"
+	    "       cachet [-c FILE] show [FILE|-]\n"
 	    "       cachet --demo | --version | --help\n"
 	    "\n"
 	    "  -c, --config FILE  configuration file (default\n"
@@ -54,6 +56,9 @@ usage(FILE *f)
 	    "  sync               synchronise accounts with their servers\n"
 	    "    --watch          stay connected and sync as mail arrives\n"
 	    "    --quiet          no progress on stderr\n"
+	    "  verify             print a message's security report\n"
+	    "                     (exit 0: whole message signed, good)\n"
+	    "  show               print a message as the pager shows it\n"
 	    "\n"
 	    "Exit status: 0 ok, 1 failure, 2 usage or configuration error,\n"
 	    "75 temporary failure (network unreachable, try again).\n", f);
@@ -248,6 +253,10 @@ cmd_main(int argc, char **argv, cmd_ui_fn ui)
 		return run_demo(ui);
 	if (optind < argc && strcmp(argv[optind], "sync") == 0)
 		return cmd_sync(config_path, argc - optind, argv + optind);
+	if (optind < argc && strcmp(argv[optind], "verify") == 0)
+		return cmd_verify(argc - optind, argv + optind, config_path);
+	if (optind < argc && strcmp(argv[optind], "show") == 0)
+		return cmd_show(argc - optind, argv + optind, config_path);
 	if (optind < argc) {
 		fprintf(stderr, "cachet: unknown command '%s'\n", argv[optind]);
 		usage(stderr);

@@ -16,5 +16,13 @@ volatile sig_atomic_t *cmd_stop_flag(void);
 int cmd_sync(const char *config_path, int argc, char **argv);
 void cmd_workers_start(const struct config *cfg, const char *only);
 void cmd_workers_stop(void);
+/*
+ * `cachet verify [--json] [FILE|-]` and `cachet show [FILE|-]`
+ * (cmd_verify.c); argv[0] is the command name. Exit codes: verify 0 for
+ * a clean whole-message signature, 1 otherwise, 2 unreadable input or
+ * bad usage; show 0 when shown, 2 unreadable input.
+ */
+int cmd_verify(int argc, char **argv, const char *config_path);
+int cmd_show(int argc, char **argv, const char *config_path);
 
 #endif

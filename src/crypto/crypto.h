@@ -204,17 +204,38 @@ int crypto_engine_open(struct crypto_engine **out, const char *name,
 void crypto_engine_close(struct crypto_engine *e);
 
 /*
- * The security status of one message (crypto_status.c & co).
+ * The security status of one message (crypto_status*.c, crypto_frame.c,
+ * crypto_report.c).
  *
- * The verdict rules (issue 4): "signed" only when every signature is good
- * and together they cover everything displayed; a good signature over only
- * part of it is "partly signed"; any signature that is not good makes the
- * message a problem; the signer's addresses are compared with the single
- * From address (mismatch: a warning flag, never a good verdict); several or
- * ambiguous From mailboxes give CRYPTO_ST_AMBIGUOUS_SENDER and no binding;
- * "encrypted" only when the engine decrypted the root container and the
- * displayed content came from inside it; a decryption or integrity failure
- * shows no plaintext at all.
+ * Verdict rules (issue 4), applied in this order:
+ *  - every signature is judged on its own; any signature that is not
+ *    GOOD (bad, unknown key, expired, revoked, untrusted, weak digest,
+ *    error), any protected part that could not be checked (malformed,
+ *    no engine, engine error, a CMS object without signer, a detached
+ *    signature carrying content) or decrypted, and any good signature
+ *    whose signer is not the single From address make the message
+ *    CRYPTO_VERDICT_PROBLEM;
+ *  - else, when there are signatures, the message is SIGNED if one of
+ *    them covers everything displayed (its part is the message root, the
+ *    signed content of a root multipart/signed, the plaintext of a root
+ *    encrypted part, or an inline PGP block with nothing but white space
+ *    around it in a root text part), else PARTLY_SIGNED;
+ *  - else NONE.
+ * Sender: exactly one From field holding exactly one mailbox whose display
+ * name does not look like another address binds the sender (from_addr);
+ * anything else sets CRYPTO_ST_AMBIGUOUS_SENDER and no signer is compared
+ * (the verdict stays what the signatures make it, with the warning flag).
+ * A good signature none of whose signer addresses is From: PROBLEM with
+ * CRYPTO_ST_SENDER_MISMATCH. Parts inside an attached message/rfc822 are
+ * compared with that message's own From.
+ * "Encrypted" (CRYPTO_ST_ENCRYPTED) only when the engine decrypted the
+ * root container and the displayed content came from inside it. An
+ * encrypted part below the root is decrypted only with decrypt_nested
+ * (else CRYPTO_ST_NESTED_ENCRYPTED); any encrypted part beside clear
+ * content sets CRYPTO_ST_PARTLY_ENCRYPTED. A decryption or integrity
+ * failure (OpenPGP without MDC/AEAD is one) wipes and discards every byte
+ * of plaintext. S/MIME enveloped-data has no integrity protection of its
+ * own (CBC): that is noted (CRYPTO_ST_NO_AEAD), not a failure.
  */
 enum crypto_verdict {
 	CRYPTO_VERDICT_NONE = 0,	/* no signature at all */
@@ -237,7 +258,19 @@ enum crypto_status_flag {
 	CRYPTO_ST_NESTED_ENCRYPTED = 1 << 7,	/* encrypted part below the
 						 * root: decrypt on request */
 	CRYPTO_ST_NO_ENGINE = 1 << 8,	/* protocol without an engine */
+	CRYPTO_ST_NO_AEAD = 1 << 9,	/* S/MIME CBC enveloped-data: no
+					 * integrity check of its own (a
+					 * note, not a warning) */
+	CRYPTO_ST_TRUNCATED = 1 << 10,	/* limits reached (parts,
+					 * nesting): not everything was
+					 * examined */
 };
+
+/* Flags that keep a message from being reported as cleanly signed. */
+#define CRYPTO_ST_WARNINGS (CRYPTO_ST_PARTLY_ENCRYPTED | \
+	CRYPTO_ST_SENDER_MISMATCH | CRYPTO_ST_AMBIGUOUS_SENDER | \
+	CRYPTO_ST_WEAK | CRYPTO_ST_DECRYPT_FAILED | CRYPTO_ST_NO_INTEGRITY | \
+	CRYPTO_ST_NESTED_ENCRYPTED | CRYPTO_ST_NO_ENGINE | CRYPTO_ST_TRUNCATED)
 
 enum crypto_part_kind {
 	CRYPTO_PART_SIGNED = 1,		/* multipart/signed, detached */
@@ -246,16 +279,29 @@ enum crypto_part_kind {
 	CRYPTO_PART_ENCRYPTED,		/* PGP/MIME, pkcs7 enveloped, inline */
 };
 
-/* One protected MIME part and what the engine said about it. */
+/*
+ * One protected MIME part and what the engine said about it.
+ *
+ * Paths: the message (its root entity) is "1"; the children of part P
+ * are P.1, P.2, ...; the message inside a message/rfc822 part P is P.1.
+ * Decrypted or opaque-signed content takes the place (and the path) of
+ * its container, so paths name parts of `display` when there is one.
+ */
 struct crypto_part_status {
 	char *path;		/* MIME part path, "1", "1.2", ... */
 	enum crypto_part_kind kind;
 	enum crypto_proto proto;
+	char *type;		/* the container's media type */
 	struct crypto_result res;	/* sigs and decryption facts; its
 					 * plaintext is moved out (below) */
 	char *error;		/* why it could not be checked, or NULL */
-	/* Inline PGP: the 1-based line range of the body the signature
-	 * covers (0 when not inline). */
+	unsigned flags;		/* enum crypto_status_flag, this part's */
+	bool covers_all;	/* its signatures cover all that is shown;
+				 * for encrypted parts: it is the root */
+	char *note;		/* e.g. CBC without integrity, or NULL */
+	/* Inline PGP: the 1-based line range of the part's decoded text
+	 * (lines as the pager splits them) the signature covers, or the
+	 * encrypted block spans (0 when not inline). */
 	size_t first_line;
 	size_t last_line;
 };
@@ -265,11 +311,16 @@ struct crypto_status {
 	unsigned flags;		/* enum crypto_status_flag */
 	char *from_addr;	/* the one From address, lower case, or NULL */
 	char *summary;		/* one sanitised line for the banner */
+	char *protected_subject;	/* Subject from protected headers
+					 * (protected-headers="v1") of the
+					 * root content, sanitised, or NULL */
 	struct crypto_part_status *parts;
 	size_t nparts;
 	/*
-	 * What to display when it differs from the raw message: the
-	 * decrypted or opaque-signed content (a MIME entity), else NULL.
+	 * What to display when it differs from the raw message: the raw
+	 * message with each decrypted or opaque-signed container replaced
+	 * by its content (the outer header fields other than Content-* are
+	 * kept), else NULL. Secret: wiped by crypto_status_release.
 	 */
 	char *display;
 	size_t display_len;
@@ -282,13 +333,22 @@ struct crypto_ctx {
 	bool decrypt_nested;	/* the user asked to decrypt a nested part */
 };
 
+/*
+ * Compute the status of the raw message raw[0..len) (LF or CRLF line
+ * ends). Fails only for a missing message (CACHET_E_INVAL); everything
+ * wrong inside the message is part of the status. st is overwritten.
+ */
 int crypto_status_compute(const struct crypto_ctx *c, const char *raw,
     size_t len, struct crypto_status *st, struct cachet_err *err);
 void crypto_status_release(struct crypto_status *st);
 
+/* "signed", "partly signed", "problem", "not signed". */
+const char *crypto_verdict_name(enum crypto_verdict v);
+
 /*
  * The report `cachet verify` prints and the details view shows: the
  * message-level verdict, then one block per part (plain text), or JSON.
+ * Owned by the caller; every string in it is sanitised.
  */
 char *crypto_status_report(const struct crypto_status *st, bool json);
 
