@@ -260,17 +260,38 @@ mime_tree_release(struct mime_tree *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/*
+ * libetpan's transfer decoders read up to two bytes past the length they
+ * are given (a quoted-printable '=' or a CR at the very end), so they get
+ * a copy with NUL padding instead of a window into the message.
+ */
+#define DECODE_PAD 4
+
+static int
+decode_padded(const struct mime_node *n, char **res, size_t *rlen)
+{
+	char *copy = xmalloc(n->body_len + DECODE_PAD);
+	size_t idx = 0;
+	int r;
+
+	memcpy(copy, n->body, n->body_len);
+	memset(copy + n->body_len, 0, DECODE_PAD);
+	r = mailmime_part_parse(copy, n->body_len, &idx, n->encoding, res,
+	    rlen);
+	free(copy);
+	return r;
+}
+
 char *
 mime_node_decode(const struct mime_node *n, size_t *len)
 {
 	char *res = NULL, *out;
-	size_t idx = 0, rlen = 0;
+	size_t rlen = 0;
 
 	if ((n->encoding == MAILMIME_MECHANISM_BASE64 ||
 	    n->encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE) &&
 	    n->body_len > 0 &&
-	    mailmime_part_parse(n->body, n->body_len, &idx, n->encoding, &res,
-	    &rlen) == MAILIMF_NO_ERROR && res != NULL) {
+	    decode_padded(n, &res, &rlen) == MAILIMF_NO_ERROR && res != NULL) {
 		out = xmalloc(rlen + 1);
 		memcpy(out, res, rlen);
 		out[rlen] = '\0';
