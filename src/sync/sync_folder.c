@@ -270,89 +270,6 @@ fetch_flags(struct sync_ctx *c, struct select_state *s, uint64_t since,
 	return r;
 }
 
-/* Copy a NUL-free prefix for the envelope parser (headers only). */
-static int
-on_header(void *ctx, const struct imap_msg *m)
-{
-	struct select_state *s = ctx;
-	struct sync_ctx *c = s->c;
-	struct mime_envelope env = {0};
-	struct store_msg row = {0};
-	int r;
-
-	if (m->header)
-		mime_parse_envelope(m->header, m->header_len, &env, NULL);
-	row.folder_id = c->folder_id;
-	row.uid = m->uid;
-	row.flags = m->flags;
-	row.keywords = (char *)m->keywords;
-	row.modseq = m->modseq;
-	row.date = env.date ? env.date : m->internaldate;
-	row.size = m->size;
-	row.from = env.from;
-	row.to = env.to;
-	row.cc = env.cc;
-	row.subject = env.subject;
-	row.message_id = env.message_id;
-	row.in_reply_to = env.in_reply_to;
-	row.references = env.references;
-	r = store_msg_put(c->st, &row, NULL, &c->cb_err);
-	mime_envelope_release(&env);
-	if (m->uid > s->maxuid)
-		s->maxuid = m->uid;
-	c->stats->added++;
-	c->done++;
-	return r ? 1 : 0;
-}
-
-static int
-header_batch(struct sync_ctx *c, struct select_state *s, uint32_t first,
-    uint32_t last, const struct imap_selected *sel, uint64_t modseq,
-    struct cachet_err *err)
-{
-	int r = store_begin(c->st, err);
-
-	if (r != 0)
-		return r;
-	r = imap_fetch_headers(c->im, first, last, on_header, s, err);
-	if (r > 0) {
-		*err = c->cb_err;
-		r = err->code;
-	}
-	/* Everything below `last` is now known: remember it. */
-	if (r == 0 && last)
-		r = store_folder_set_state(c->st, c->folder_id,
-		    sel->uidvalidity, last + 1, modseq, err);
-	if (r == 0)
-		return store_commit(c->st, err);
-	store_rollback(c->st);
-	return r;
-}
-
-static int
-fetch_new_headers(struct sync_ctx *c, struct select_state *s, uint32_t from,
-    const struct imap_selected *sel, uint64_t modseq, struct cachet_err *err)
-{
-	uint32_t first, last;
-	int r = 0;
-
-	if (sel->uidnext == 0)	/* server did not say: fetch up to * */
-		return header_batch(c, s, from, 0, sel, modseq, err);
-	c->done = 0;
-	c->total = sel->exists;
-	for (first = from; r == 0 && first < sel->uidnext;
-	    first = last + 1) {
-		last = sel->uidnext - 1;
-		if (last - first >= SYNC_HEADER_BATCH)
-			last = first + SYNC_HEADER_BATCH - 1;
-		sync_progress(c, "headers", c->done, c->total);
-		r = header_batch(c, s, first, last, sel, modseq, err);
-		if (r == 0 && sync_stopped(c))
-			r = cachet_err(err, CACHET_E_NET, "interrupted");
-	}
-	return r;
-}
-
 static int
 on_body(void *ctx, const struct imap_msg *m)
 {
@@ -447,8 +364,8 @@ sync_selected(struct sync_ctx *c, struct select_state *s,
 	modseq = sel.highestmodseq > s->maxmodseq ? sel.highestmodseq :
 	    s->maxmodseq;
 	if (r == 0)
-		r = fetch_new_headers(c, s, from ? from : 1, &sel, known_m,
-		    err);
+		r = sync_headers(c, from ? from : 1, sel.uidnext, sel.uidvalidity,
+		    sel.exists, known_m, &s->maxuid, err);
 	if (r == 0 && c->acct->sync == CONFIG_SYNC_FULL)
 		r = fetch_bodies(c, err);
 	if (r == 0)

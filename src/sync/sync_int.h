@@ -26,6 +26,14 @@ struct sync_ctx {
 void sync_progress(struct sync_ctx *c, const char *phase, uint32_t done,
     uint32_t total);
 bool sync_stopped(const struct sync_ctx *c);
+/*
+ * Fetch the headers of UIDs from..uidnext-1 (to * when uidnext is 0) in
+ * batches and store them; the folder's UIDNEXT is recorded after each
+ * batch. *maxuid gets the highest UID stored (sync_headers.c).
+ */
+int sync_headers(struct sync_ctx *c, uint32_t from, uint32_t uidnext,
+    uint32_t uidvalidity, uint32_t exists, uint64_t modseq,
+    uint32_t *maxuid, struct cachet_err *err);
 int sync_folder(struct sync_ctx *c, const char *name, char delim,
     struct cachet_err *err);
 
