@@ -566,23 +566,36 @@ crypto_node_is_identity(const struct crypto_node *n)
 	    n->encoding != MAILMIME_MECHANISM_QUOTED_PRINTABLE;
 }
 
+/* Bytes of slack after a body handed to libetpan's decoder. */
+#define DECODE_PAD 8
+
 char *
 crypto_node_decode(const struct crypto_node *n, size_t *len)
 {
-	char *res = NULL, *out;
+	char *res = NULL, *out, *in;
 	size_t idx = 0, rlen = 0;
+	int rc;
 
-	if ((n->encoding == MAILMIME_MECHANISM_BASE64 ||
-	    n->encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE) &&
-	    n->body_len > 0 &&
-	    mailmime_part_parse(n->body, n->body_len, &idx, n->encoding, &res,
-	    &rlen) == MAILIMF_NO_ERROR && res != NULL) {
-		out = xmalloc(rlen + 1);
-		memcpy(out, res, rlen);
-		out[rlen] = '\0';
-		mailmime_decoded_part_free(res);
-		*len = rlen;
-		return out;
+	if (!crypto_node_is_identity(n) && n->body_len > 0) {
+		/*
+		 * libetpan's quoted-printable decoder reads up to two bytes
+		 * past a '=' at the very end: give it a zeroed tail of its
+		 * own rather than the bytes after the part.
+		 */
+		in = xcalloc(1, n->body_len + DECODE_PAD);
+		memcpy(in, n->body, n->body_len);
+		rc = mailmime_part_parse(in, n->body_len, &idx, n->encoding,
+		    &res, &rlen);
+		crypto_secret_free(in, n->body_len);
+		if (rc == MAILIMF_NO_ERROR && res != NULL) {
+			out = xmalloc(rlen + 1);
+			memcpy(out, res, rlen);
+			out[rlen] = '\0';
+			explicit_bzero(res, rlen);
+			mailmime_decoded_part_free(res);
+			*len = rlen;
+			return out;
+		}
 	}
 	*len = n->body_len;
 	out = xmalloc(n->body_len + 1);

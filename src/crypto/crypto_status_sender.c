@@ -4,8 +4,9 @@
  * From field holding exactly one mailbox (libetpan's mailbox-list parser,
  * nothing left over), with an address, and a display name that does not
  * look like another address (an '@' or a look-alike of it, unless the
- * name is that same address). Everything else is "ambiguous sender" and
- * binds nobody. Addresses are compared lower-cased.
+ * name is that same address), and no control bytes in the field.
+ * Everything else is "ambiguous sender" and binds nobody. Addresses are
+ * compared lower-cased.
  * Runs on any thread; no global state.
  */
 #include "crypto/crypto_status_int.h"
@@ -82,15 +83,36 @@ only_space(const char *s, size_t from, size_t len)
 	return true;
 }
 
+/* Control bytes (a NUL, an escape) other than line breaks and tabs? */
+static bool
+has_controls(const struct crypto_field *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->value_len; i++) {
+		unsigned char c = (unsigned char)f->value[i];
+
+		if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') ||
+		    c == 0x7f)
+			return true;
+	}
+	return false;
+}
+
 /* The one mailbox of a From value, lower case, or NULL. */
 static char *
 single_mailbox(const struct crypto_field *f)
 {
 	struct mailimf_mailbox_list *ml = NULL;
 	struct mailimf_mailbox *mb;
-	char *v = crypto_field_unfold(f), *addr = NULL;
-	size_t idx = 0, len = strlen(v);
+	char *v, *addr = NULL;
+	size_t idx = 0, len;
 
+	/* What the screen shows of such a value is not what parses. */
+	if (has_controls(f))
+		return NULL;
+	v = crypto_field_unfold(f);
+	len = strlen(v);
 	if (mailimf_mailbox_list_parse(v, len, &idx, &ml) !=
 	    MAILIMF_NO_ERROR || ml == NULL)
 		goto out;

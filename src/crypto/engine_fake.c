@@ -32,6 +32,17 @@
 
 const struct crypto_engine_ops crypto_engine_fake;
 
+/* A copy of len bytes that may hold NULs, NUL-terminated after them. */
+static char *
+bytes_dup(const char *p, size_t len)
+{
+	char *q = xmalloc(len + 1);
+
+	memcpy(q, p, len);
+	q[len] = '\0';
+	return q;
+}
+
 static void
 sha256_hex(const char *data, size_t len, char out[65])
 {
@@ -131,7 +142,7 @@ fake_verify_opaque(struct crypto_engine *e, const char *data, size_t len,
 	rc = judge(data, hl, nl + 1, len - hl - 1, r, err);
 	if (rc == 0) {
 		r->plaintext_len = len - hl - 1;
-		r->plaintext = xstrndup(nl + 1, r->plaintext_len);
+		r->plaintext = bytes_dup(nl + 1, r->plaintext_len);
 	}
 	return rc;
 }
@@ -158,7 +169,7 @@ fake_decrypt(struct crypto_engine *e, const char *data, size_t len,
 	    fake_verify_opaque(e, data + n, len - n, r, NULL) == 0)
 		return 0;
 	r->plaintext_len = len - n;
-	r->plaintext = xstrndup(data + n, len - n);
+	r->plaintext = bytes_dup(data + n, len - n);
 	return 0;
 }
 

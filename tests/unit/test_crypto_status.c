@@ -1129,6 +1129,36 @@ test_malformed_structures(void **state)
 	}
 }
 
+/* Inputs the fuzzer found; run under ASan, they must stay quiet. */
+static void
+test_fuzz_regressions(void **state)
+{
+	static const char from_nul[] = "From: a\0@example.test\n\nx\n";
+	static const char qp_end[] = "Content-Type: text/plain\n"
+	    "Content-Transfer-Encoding: quoted-printable\n\n"
+	    "-----BEGIN PGP MESSAGE-----=C";
+	struct crypto_ctx c = { fake_pgp, fake_smime, false };
+	struct crypto_status st;
+	char *exact;
+
+	/* A NUL inside a header value. */
+	exact = xmalloc(sizeof(from_nul) - 1);
+	memcpy(exact, from_nul, sizeof(from_nul) - 1);
+	assert_int_equal(crypto_status_compute(&c, exact,
+	    sizeof(from_nul) - 1, &st, NULL), 0);
+	assert_true(st.flags & CRYPTO_ST_AMBIGUOUS_SENDER);
+	crypto_status_release(&st);
+	free(exact);
+	/* Quoted-printable ending in '=' at the very end of the buffer. */
+	exact = xmalloc(sizeof(qp_end) - 1);
+	memcpy(exact, qp_end, sizeof(qp_end) - 1);
+	assert_int_equal(crypto_status_compute(&c, exact, sizeof(qp_end) - 1,
+	    &st, NULL), 0);
+	assert_int_equal(st.nparts, 0);
+	crypto_status_release(&st);
+	free(exact);
+}
+
 static void
 test_names(void **state)
 {
@@ -1178,6 +1208,7 @@ main(void)
 		cmocka_unit_test(test_attached_message),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_malformed_structures),
+		cmocka_unit_test(test_fuzz_regressions),
 		cmocka_unit_test(test_names),
 	};
 
