@@ -55,6 +55,14 @@ static const struct {
 	    "signatures, encryption, keys and certificates of the message"},
 	[UI_A_DECRYPT_NESTED] = {"decrypt-nested",
 	    "decrypt encrypted parts inside the message"},
+	[UI_A_TOGGLE_THREADS] = {"toggle-threads",
+	    "show the index as threads or in the sort order"},
+	[UI_A_TOGGLE_COLLAPSE] = {"toggle-collapse",
+	    "collapse or expand the thread (page down when not threaded)"},
+	[UI_A_COLLAPSE_ALL] = {"collapse-all",
+	    "collapse every thread, or expand all"},
+	[UI_A_KEY_LIST] = {"key-list",
+	    "list OpenPGP keys and X.509 certificates"},
 };
 
 static const struct {

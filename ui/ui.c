@@ -274,6 +274,9 @@ ui_global_action(struct ui *ui, enum ui_action a)
 	case UI_A_CLOSE:
 		ui_pop(ui);
 		break;
+	case UI_A_KEY_LIST:
+		view_keys_open(ui);
+		break;
 	default:
 		ui_message(ui, "%s does not apply here",
 		    keymap_action_name(a));

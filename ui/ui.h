@@ -21,6 +21,7 @@
 
 #include "cmd/cmd.h"
 #include "crypto/crypto.h"
+#include "model/model.h"
 #include "store/store.h"
 #include "util/util.h"
 
@@ -72,6 +73,10 @@ enum ui_action {
 	UI_A_SUSPEND,
 	UI_A_SECURITY_DETAILS,
 	UI_A_DECRYPT_NESTED,
+	UI_A_KEY_LIST,
+	UI_A_TOGGLE_THREADS,
+	UI_A_TOGGLE_COLLAPSE,
+	UI_A_COLLAPSE_ALL,
 	UI_A_COUNT,
 };
 
@@ -252,6 +257,7 @@ extern const struct ui_view_ops view_index_ops;
 extern const struct ui_view_ops view_pager_ops;
 extern const struct ui_view_ops view_help_ops;
 extern const struct ui_view_ops view_details_ops;
+extern const struct ui_view_ops view_keys_ops;
 
 /* The message index of the current folder or of a search. */
 struct ui_index {
@@ -275,6 +281,12 @@ struct ui_index {
 	size_t nids;
 	uint32_t saved_sel;		/* the folder's place before a search */
 	uint32_t saved_top;
+	/* Thread order (sort STORE_SORT_THREAD in view_index.c). */
+	bool threaded;
+	bool threads_valid;
+	struct model_thread threads;
+	int64_t threads_folder;		/* what the model was built from */
+	struct store_thread_stamp threads_stamp;
 };
 
 void view_index_init(struct ui *ui);
@@ -295,6 +307,14 @@ bool view_index_move(struct ui *ui, int64_t delta);
 bool view_index_next_unread(struct ui *ui);
 /* The message was deleted: drop it from a search's results. */
 void view_index_forget(struct ui *ui, int64_t id);
+/*
+ * Thread order (view_index_threads.c): build the model of the current
+ * folder when it is missing or messages came or went since, keeping the
+ * threads that were collapsed.
+ */
+void view_index_threads(struct ui *ui);
+/* Collapse or expand the selected thread, or all (toggle-collapse/all). */
+void view_index_collapse(struct ui *ui, bool all);
 
 struct pager_line {
 	wchar_t *text;
@@ -399,6 +419,19 @@ void view_details_open(struct ui *ui, const struct crypto_status *st,
 /* Compute the status of the selected index message and show its details. */
 void view_details_open_msg(struct ui *ui, const struct store_msg *m);
 
+/* --- keys and certificates (view_keys.c) --- */
+
+struct ui_keys {
+	struct crypto_key *keys;	/* OpenPGP, then X.509 */
+	size_t n;
+	size_t sel;
+	size_t top;
+	char *warn;			/* an engine that could not list */
+};
+
+/* List the keys of the configured engines and show them. */
+void view_keys_open(struct ui *ui);
+
 void view_folders_draw(struct ui *ui, WINDOW *w);
 
 /* Help: lines built from the key map when the view opens. */
@@ -487,6 +520,7 @@ struct ui {
 	size_t nhelp;
 	size_t help_top;
 	struct ui_details details;
+	struct ui_keys keylist;
 	struct ui_prompt prompt;
 
 	char msg[256];

@@ -27,10 +27,13 @@ static const struct {
 #define NSORT (sizeof(sort_cycle) / sizeof(sort_cycle[0]))
 
 static const char *
-index_sort_name(enum store_sort s)
+index_sort_name(const struct ui_index *x)
 {
+	enum store_sort s = x->sort;
 	size_t i;
 
+	if (x->threaded)
+		return "thread";
 	for (i = 0; i < NSORT; i++)
 		if (sort_cycle[i].sort == s)
 			return sort_cycle[i].name;
@@ -47,14 +50,39 @@ index_sort_next(struct ui *ui)
 		ui_message(ui, "search results are shown newest first");
 		return;
 	}
+	/* The cycle ends in thread order, then starts again. */
 	for (i = 0; i < NSORT; i++)
 		if (sort_cycle[i].sort == x->sort)
 			break;
-	x->sort = sort_cycle[(i + 1) % NSORT].sort;
+	if (x->threaded) {
+		x->threaded = false;
+		x->sort = sort_cycle[0].sort;
+	} else if (i + 1 >= NSORT) {
+		x->threaded = true;
+	} else {
+		x->sort = sort_cycle[i + 1].sort;
+	}
 	view_index_invalidate(ui);
 	x->keep_id = 0;
 	x->sel = x->top = 0;
-	ui_message(ui, "sorted by %s", index_sort_name(x->sort));
+	ui_message(ui, "sorted by %s", index_sort_name(x));
+	ui_dirty(ui, UI_DIRTY_MAIN | UI_DIRTY_STATUS);
+}
+
+/* Thread order on or off, staying on the selected message. */
+static void
+index_toggle_threads(struct ui *ui)
+{
+	struct ui_index *x = &ui->idx;
+
+	if (x->searching) {
+		ui_message(ui, "search results are shown newest first");
+		return;
+	}
+	view_index_invalidate(ui);
+	x->threaded = !x->threaded;
+	ui_message(ui, x->threaded ? "threads" : "sorted by %s",
+	    index_sort_name(x));
 	ui_dirty(ui, UI_DIRTY_MAIN | UI_DIRTY_STATUS);
 }
 
@@ -151,6 +179,18 @@ index_action(struct ui *ui, enum ui_action a)
 	case UI_A_SORT_CYCLE:
 		index_sort_next(ui);
 		return true;
+	case UI_A_TOGGLE_THREADS:
+		index_toggle_threads(ui);
+		return true;
+	case UI_A_TOGGLE_COLLAPSE:
+	case UI_A_COLLAPSE_ALL:
+		if (x->threaded && !x->searching)
+			view_index_collapse(ui, a == UI_A_COLLAPSE_ALL);
+		else if (a == UI_A_TOGGLE_COLLAPSE)
+			index_page(ui, 1);
+		else
+			ui_message(ui, "not in thread order");
+		return true;
 	default:
 		return false;
 	}
@@ -225,6 +265,44 @@ index_draw_security(struct ui *ui, WINDOW *w, int y, int x,
 	return 2;
 }
 
+/*
+ * The subject, after the thread tree in thread order: "├─>" on replies,
+ * "[N]" before the root of a collapsed thread of N messages. The tree is
+ * our own text; the subject was sanitised when read.
+ */
+static void
+index_draw_subject(struct ui *ui, WINDOW *w, int y, int x, int width,
+    const struct store_msg *m, struct ui_attr a)
+{
+	struct ui_index *ix = &ui->idx;
+	const struct model_thread_row *r;
+	char pre[MODEL_THREAD_PREFIX_MAX + 16];
+	struct buf b;
+	size_t row;
+
+	if (m->id == 0) {
+		draw_text(w, y, x, width, "(no longer in the store)", a, true);
+		return;
+	}
+	if (!ix->threaded || ix->searching || m < ix->rows ||
+	    m >= ix->rows + ix->nrows || (r = model_thread_visible(
+	    &ix->threads, ix->rows_top + (size_t)(m - ix->rows))) == NULL) {
+		draw_text(w, y, x, width, m->subject, a, true);
+		return;
+	}
+	row = (size_t)(r - ix->threads.rows);
+	if (r->collapsed)
+		snprintf(pre, sizeof(pre), "[%u] ", (unsigned)r->size);
+	else
+		model_thread_prefix(&ix->threads, row, pre);
+	buf_init(&b);
+	buf_adds(&b, pre);
+	buf_adds(&b, m->subject ? m->subject : "");
+	buf_addc(&b, '\0');
+	draw_text(w, y, x, width, b.data, a, true);
+	buf_release(&b);
+}
+
 static void
 index_draw_row(struct ui *ui, WINDOW *w, int y, const struct store_msg *m,
     bool selected, int64_t now, const char *key)
@@ -249,8 +327,7 @@ index_draw_row(struct ui *ui, WINDOW *w, int y, const struct store_msg *m,
 		x += draw_text(w, y, x, c.date, date, a, true) + 1;
 	if (c.from > 0)
 		x += draw_text(w, y, x, c.from, m->from, a, true) + 1;
-	draw_text(w, y, x, c.subject, m->id == 0 ?
-	    "(no longer in the store)" : m->subject, a, true);
+	index_draw_subject(ui, w, y, x, c.subject, m, a);
 	if (c.size > 0 && m->id != 0) {
 		/* Right-aligned in the last column. */
 		sw = draw_text_width(size);
@@ -301,7 +378,7 @@ index_status(struct ui *ui, struct buf *b)
 	}
 	buf_addf(b, "%s  %u/%u  unread:%u  sort:%s", account_folder_label(ui),
 	    (unsigned)pos, (unsigned)x->total, (unsigned)x->unread,
-	    index_sort_name(x->sort));
+	    index_sort_name(x));
 }
 
 const struct ui_view_ops view_index_ops = {

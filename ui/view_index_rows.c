@@ -41,6 +41,8 @@ view_index_release(struct ui *ui)
 {
 	index_free_rows(&ui->idx);
 	index_drop_search(&ui->idx);
+	model_thread_release(&ui->idx.threads);
+	ui->idx.threads_valid = false;
 }
 
 void
@@ -61,6 +63,7 @@ view_index_reset(struct ui *ui)
 	ui->idx.counts_valid = false;
 	ui->idx.keep_id = 0;
 	ui->idx.sel = ui->idx.top = 0;
+	ui->idx.threads_valid = false;
 }
 
 void
@@ -137,6 +140,10 @@ index_counts(struct ui *ui)
 		x->total = x->unread = 0;
 		ui_error(ui, "%s", err.msg);
 	}
+	if (x->threaded) {
+		view_index_threads(ui);
+		x->total = (uint32_t)x->threads.nvis;
+	}
 }
 
 /* Keep the selection inside the folder and on the screen. */
@@ -193,6 +200,27 @@ index_fetch_search(struct ui *ui, uint32_t h)
 	return 0;
 }
 
+/* The visible window of the thread order, a message at a time by id. */
+static void
+index_fetch_threads(struct ui *ui, uint32_t h)
+{
+	struct ui_index *x = &ui->idx;
+	struct ui_account *a = account_current(ui);
+	const struct model_thread_row *r;
+	struct cachet_err err;
+	size_t i;
+
+	x->rows = xcalloc(h, sizeof(*x->rows));
+	for (i = 0; i < h; i++) {
+		if ((r = model_thread_visible(&x->threads, x->top + i)) ==
+		    NULL)
+			break;
+		if (store_msg_get(a->st, r->id, &x->rows[i], &err) != 0)
+			memset(&x->rows[i], 0, sizeof(x->rows[i]));
+	}
+	x->nrows = i;
+}
+
 static void
 index_fetch(struct ui *ui, uint32_t h)
 {
@@ -209,6 +237,8 @@ index_fetch(struct ui *ui, uint32_t h)
 	x->rows_valid = true;
 	if (x->searching) {
 		index_fetch_search(ui, h);
+	} else if (x->threaded) {
+		index_fetch_threads(ui, h);
 	} else if (f != NULL && x->total > 0) {
 		if (store_msg_list(account_current(ui)->st, f->id, x->sort,
 		    x->top, h, &x->rows, &x->nrows, &err) != 0) {
@@ -226,9 +256,16 @@ static void
 index_follow(struct ui_index *x)
 {
 	size_t i;
+	int64_t at;
 
 	if (x->keep_id == 0)
 		return;
+	if (x->threaded && !x->searching &&
+	    (at = model_thread_find(&x->threads, x->keep_id)) >= 0) {
+		x->sel = (uint32_t)at;
+		x->keep_id = 0;
+		return;
+	}
 	for (i = 0; i < x->nrows; i++) {
 		if (x->rows[i].id == x->keep_id) {
 			x->sel = x->rows_top + (uint32_t)i;
@@ -283,6 +320,18 @@ view_index_move(struct ui *ui, int64_t delta)
 	return true;
 }
 
+/* The message at position i of a search or of the thread order. */
+static int64_t
+index_id_at(const struct ui_index *x, uint32_t i)
+{
+	const struct model_thread_row *r;
+
+	if (x->searching)
+		return i < x->nids ? x->ids[i] : 0;
+	r = model_thread_visible(&x->threads, i);
+	return r != NULL ? r->id : 0;
+}
+
 /* Position of the first unread search result in [from, to), or -1. */
 static int64_t
 index_scan_unread_ids(struct ui *ui, uint32_t from, uint32_t to)
@@ -294,8 +343,8 @@ index_scan_unread_ids(struct ui *ui, uint32_t from, uint32_t to)
 	uint32_t i;
 	bool unread;
 
-	for (i = from; i < to && i < x->nids; i++) {
-		if (store_msg_get(a->st, x->ids[i], &m, &err) != 0)
+	for (i = from; i < to && i < x->total; i++) {
+		if (store_msg_get(a->st, index_id_at(x, i), &m, &err) != 0)
 			continue;
 		unread = !(m.flags & STORE_F_SEEN);
 		store_msg_release(&m);
@@ -316,7 +365,7 @@ index_scan_unread(struct ui *ui, uint32_t from, uint32_t to)
 	size_t n = 0, i;
 	uint32_t off;
 
-	if (x->searching)
+	if (x->searching || x->threaded)
 		return index_scan_unread_ids(ui, from, to);
 	/* Read in chunks: only the flags matter, never the whole folder. */
 	for (off = from; off < to; off += INDEX_SCAN_CHUNK) {

@@ -46,6 +46,7 @@ usage(FILE *f)
 	    "       cachet [-c FILE] sync [--watch] [--quiet] [ACCOUNT...]\n"
 	    "       cachet [-c FILE] verify [--json] [FILE|-]\n"
 	    "       cachet [-c FILE] show [FILE|-]\n"
+	    "       cachet [-c FILE] keys [--secret] [PATTERN]\n"
 	    "       cachet --demo | --version | --help\n"
 	    "\n"
 	    "  -c, --config FILE  configuration file (default\n"
@@ -59,6 +60,7 @@ usage(FILE *f)
 	    "  verify             print a message's security report\n"
 	    "                     (exit 0: whole message signed, good)\n"
 	    "  show               print a message as the pager shows it\n"
+	    "  keys               list OpenPGP keys and X.509 certificates\n"
 	    "\n"
 	    "Exit status: 0 ok, 1 failure, 2 usage or configuration error,\n"
 	    "75 temporary failure (network unreachable, try again).\n", f);
@@ -257,6 +259,8 @@ cmd_main(int argc, char **argv, cmd_ui_fn ui)
 		return cmd_verify(argc - optind, argv + optind, config_path);
 	if (optind < argc && strcmp(argv[optind], "show") == 0)
 		return cmd_show(argc - optind, argv + optind, config_path);
+	if (optind < argc && strcmp(argv[optind], "keys") == 0)
+		return cmd_keys(argc - optind, argv + optind, config_path);
 	if (optind < argc) {
 		fprintf(stderr, "cachet: unknown command '%s'\n", argv[optind]);
 		usage(stderr);

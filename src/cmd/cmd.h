@@ -72,6 +72,27 @@ int cmd_secstat_compute(struct store *st, int64_t msg_id, bool decrypt_nested,
     struct crypto_status *out, struct cachet_err *err);
 int cmd_secstat_refresh(struct store *st, size_t limit, struct cachet_err *err);
 
+struct crypto_key;
+
+/*
+ * Keys and certificates for `cachet keys` and the key view (cmd_keys.c):
+ * the OpenPGP keys, then the X.509 certificates, that match pattern (NULL:
+ * all; an address matches exactly), listed by the engines the configuration
+ * chose, with the network off. secret: only keys with a secret part. An
+ * engine that cannot be opened or cannot list is skipped and named in
+ * *warn (owned, sanitised; NULL when all went well). Always returns 0;
+ * free the keys with crypto_keys_free.
+ */
+int cmd_keys_list(const char *pattern, bool secret, struct crypto_key **out,
+    size_t *n, char **warn);
+/* One key as a block of "  label: value" lines after a heading line,
+ * every value sanitised; owned. */
+char *cmd_keys_describe(const struct crypto_key *k);
+/* "revoked", "expired", else the validity ("full", "marginal", ...). */
+const char *cmd_keys_validity(const struct crypto_key *k);
+/* "sign, encrypt", "sign", "encrypt" or "none". */
+const char *cmd_keys_usage(const struct crypto_key *k);
+
 /* Entry point shared by the UI binary; returns the process exit code. */
 int cmd_main(int argc, char **argv, cmd_ui_fn ui);
 

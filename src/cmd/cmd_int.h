@@ -24,5 +24,8 @@ void cmd_workers_stop(void);
  */
 int cmd_verify(int argc, char **argv, const char *config_path);
 int cmd_show(int argc, char **argv, const char *config_path);
+/* `cachet keys [--secret] [PATTERN]` (cmd_keys.c): exit 0 when it listed
+ * something, 1 when nothing matched, 2 for bad usage or configuration. */
+int cmd_keys(int argc, char **argv, const char *config_path);
 
 #endif

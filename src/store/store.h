@@ -170,6 +170,48 @@ int store_msg_list(struct store *st, int64_t folder_id, enum store_sort sort,
     struct cachet_err *err);
 
 /*
+ * The compact fields threading needs, for every visible message of a
+ * folder (store_thread.c). Strings live in one pool and are found by
+ * offset (store_thread_str); References keep only their last
+ * STORE_THREAD_REFS_MAX bytes, cut at an id boundary.
+ */
+#define STORE_THREAD_REFS_MAX 4096
+
+struct store_thread_row {
+	int64_t id;
+	int64_t date;
+	uint32_t message_id;	/* offsets into the pool; 0 is "" */
+	uint32_t in_reply_to;
+	uint32_t references;
+	uint32_t subject;
+};
+
+struct store_thread_rows {
+	struct store_thread_row *rows;
+	size_t n;
+	char *pool;
+	size_t pool_len;
+};
+
+int store_thread_rows(struct store *st, int64_t folder_id,
+    struct store_thread_rows *out, struct cachet_err *err);
+void store_thread_rows_release(struct store_thread_rows *r);
+const char *store_thread_str(const struct store_thread_rows *r, uint32_t off);
+
+/*
+ * What changes when a message arrives in or leaves the folder (flag
+ * changes leave it alone): a cheap test of whether to thread again.
+ */
+struct store_thread_stamp {
+	int64_t count;
+	int64_t max_id;
+	int64_t sum_id;
+};
+
+int store_thread_stamp(struct store *st, int64_t folder_id,
+    struct store_thread_stamp *out, struct cachet_err *err);
+
+/*
  * Local full-text search (FTS5 syntax, over from/to/cc/subject and body
  * text) in one folder (folder_id > 0) or all (0). Ids newest first.
  * A query FTS5 cannot parse gives CACHET_E_INVAL; an empty one, no ids.

@@ -1,0 +1,498 @@
+/*
+ * thread: building the thread model of a folder (JWZ-style threading).
+ *
+ * 1. One container per Message-ID, found through an open-addressing hash
+ *    table over the input's own strings (nothing is copied). A duplicate
+ *    Message-ID gets a container of its own.
+ * 2. Each message's References (or In-Reply-To) link consecutive ids as
+ *    parent and child where no parent is known yet, and make the last id
+ *    the message's parent; a link that would close a cycle is refused.
+ * 3. Empty containers (messages not in the folder) are passed over: a
+ *    message hangs under its nearest real ancestor; the messages directly
+ *    under an empty root go under the earliest of them.
+ * 4. Optionally, roots with the same subject (less "Re:" and the like)
+ *    are joined under the earliest.
+ * 5. Siblings in date order; the tree is flattened depth first without
+ *    recursion, and whole threads are ordered by their activity.
+ *
+ * Runs on whichever thread calls it; no global state.
+ */
+#include "model/model_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/util.h"
+
+#define THREAD_MAX_ID_LEN 998
+/* Steps taken to look for a cycle before a link is refused anyway. */
+#define THREAD_LOOP_WALK 4096
+
+struct hent {
+	const char *k;
+	uint32_t len;
+	uint32_t val;
+	uint64_t h;		/* compared first: keys are rarely read */
+};
+
+struct htab {
+	struct hent *e;
+	size_t cap;		/* a power of two */
+	size_t n;
+};
+
+struct ctr {
+	uint32_t parent;
+	uint32_t nchild;
+	uint32_t msg;		/* input index, MODEL_NONE when empty */
+};
+
+struct builder {
+	const struct model_thread_in *in;
+	size_t nin;
+	struct ctr *c;
+	size_t nc, cap;
+	struct htab ids;
+	uint32_t *np;		/* per input: parent input index */
+};
+
+struct span {
+	const char *p;
+	uint32_t len;
+};
+
+static uint64_t
+hash_bytes(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 33);
+}
+
+static void
+htab_init(struct htab *t, size_t want)
+{
+	t->cap = 64;
+	while (t->cap < want * 2)
+		t->cap *= 2;
+	t->e = xcalloc(t->cap, sizeof(*t->e));
+	t->n = 0;
+}
+
+static struct hent *
+htab_slot(struct htab *t, const char *k, uint32_t len, uint64_t h)
+{
+	size_t i = (size_t)h & (t->cap - 1);
+
+	while (t->e[i].k != NULL) {
+		if (t->e[i].h == h && t->e[i].len == len &&
+		    memcmp(t->e[i].k, k, len) == 0)
+			return &t->e[i];
+		i = (i + 1) & (t->cap - 1);
+	}
+	return &t->e[i];
+}
+
+static void
+htab_grow(struct htab *t)
+{
+	struct hent *old = t->e;
+	size_t oldcap = t->cap, i;
+
+	t->cap *= 2;
+	t->e = xcalloc(t->cap, sizeof(*t->e));
+	for (i = 0; i < oldcap; i++)
+		if (old[i].k != NULL)
+			*htab_slot(t, old[i].k, old[i].len,
+			    old[i].h) = old[i];
+	free(old);
+}
+
+/* The entry for k, added with val MODEL_NONE when absent. */
+static struct hent *
+htab_get(struct htab *t, const char *k, uint32_t len)
+{
+	struct hent *e;
+	uint64_t h = hash_bytes(k, len);
+
+	if ((t->n + 1) * 2 > t->cap)
+		htab_grow(t);
+	e = htab_slot(t, k, len, h);
+	if (e->k == NULL) {
+		e->k = k;
+		e->h = h;
+		e->len = len;
+		e->val = MODEL_NONE;
+		t->n++;
+	}
+	return e;
+}
+
+static uint32_t
+ctr_new(struct builder *b, uint32_t msg)
+{
+	if (b->nc == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 1024;
+		b->c = xreallocarray(b->c, b->cap, sizeof(*b->c));
+	}
+	b->c[b->nc].parent = MODEL_NONE;
+	b->c[b->nc].nchild = 0;
+	b->c[b->nc].msg = msg;
+	return (uint32_t)b->nc++;
+}
+
+/* The container of a Message-ID, made empty when new. */
+static uint32_t
+ctr_of(struct builder *b, struct span s)
+{
+	struct hent *e = htab_get(&b->ids, s.p, s.len);
+
+	if (e->val == MODEL_NONE)
+		e->val = ctr_new(b, MODEL_NONE);
+	return e->val;
+}
+
+static bool
+is_sep(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '<' ||
+	    c == '>' || c == ',';
+}
+
+/* The next id in *s, or len 0 at the end; over-long ids are skipped. */
+static struct span
+next_id(const char **s)
+{
+	struct span sp = {NULL, 0};
+	const char *p = *s, *q;
+
+	for (;;) {
+		while (*p != '\0' && is_sep(*p))
+			p++;
+		if (*p == '\0')
+			break;
+		for (q = p; *q != '\0' && !is_sep(*q); q++)
+			;
+		if (q - p <= THREAD_MAX_ID_LEN) {
+			sp.p = p;
+			sp.len = (uint32_t)(q - p);
+			p = q;
+			break;
+		}
+		p = q;
+	}
+	*s = p;
+	return sp;
+}
+
+/* The last MODEL_THREAD_MAX_REFS ids of s into out, in order. */
+static size_t
+parse_ids(const char *s, struct span *out)
+{
+	const char *p = s;
+	size_t total = 0, skip, n = 0;
+	struct span sp;
+
+	if (s == NULL)
+		return 0;
+	while ((sp = next_id(&p)).len > 0)
+		total++;
+	skip = total > MODEL_THREAD_MAX_REFS ? total - MODEL_THREAD_MAX_REFS : 0;
+	p = s;
+	while ((sp = next_id(&p)).len > 0) {
+		if (skip > 0)
+			skip--;
+		else
+			out[n++] = sp;
+	}
+	return n;
+}
+
+/* True when a is b or one of b's ancestors (or the walk gave up). */
+static bool
+is_ancestor(const struct builder *b, uint32_t a, uint32_t x)
+{
+	size_t steps = 0;
+
+	if (a == x)
+		return true;
+	if (b->c[a].nchild == 0)
+		return false;
+	while ((x = b->c[x].parent) != MODEL_NONE) {
+		if (x == a || ++steps > THREAD_LOOP_WALK)
+			return true;
+	}
+	return false;
+}
+
+static void
+set_parent(struct builder *b, uint32_t child, uint32_t parent)
+{
+	struct ctr *c = &b->c[child];
+
+	if (c->parent == parent || is_ancestor(b, child, parent))
+		return;
+	if (c->parent != MODEL_NONE)
+		b->c[c->parent].nchild--;
+	c->parent = parent;
+	b->c[parent].nchild++;
+}
+
+static void
+link_message(struct builder *b, uint32_t self, uint32_t i)
+{
+	struct span ids[MODEL_THREAD_MAX_REFS];
+	const struct model_thread_in *m = &b->in[i];
+	uint32_t prev = MODEL_NONE, cur;
+	size_t n, k;
+
+	n = parse_ids(m->references, ids);
+	if (n == 0)
+		n = parse_ids(m->in_reply_to, ids) > 0 ? 1 : 0;
+	for (k = 0; k < n; k++) {
+		cur = ctr_of(b, ids[k]);
+		if (prev != MODEL_NONE && b->c[cur].parent == MODEL_NONE)
+			set_parent(b, cur, prev);
+		prev = cur;
+	}
+	if (prev != MODEL_NONE)
+		set_parent(b, self, prev);
+}
+
+static void
+add_messages(struct builder *b)
+{
+	uint32_t *self = xcalloc(b->nin ? b->nin : 1, sizeof(*self));
+	const char *p;
+	struct span sp;
+	struct hent *e;
+	size_t i;
+
+	for (i = 0; i < b->nin; i++) {
+		p = b->in[i].message_id ? b->in[i].message_id : "";
+		sp = next_id(&p);
+		e = sp.len > 0 ? htab_get(&b->ids, sp.p, sp.len) : NULL;
+		if (e != NULL && e->val == MODEL_NONE)
+			e->val = ctr_new(b, (uint32_t)i);
+		else if (e != NULL && b->c[e->val].msg == MODEL_NONE)
+			b->c[e->val].msg = (uint32_t)i;
+		else
+			e = NULL;
+		self[i] = e != NULL ? e->val : ctr_new(b, (uint32_t)i);
+	}
+	for (i = 0; i < b->nin; i++)
+		link_message(b, self[i], (uint32_t)i);
+	free(self);
+}
+
+struct order_key {
+	int64_t date;
+	int64_t id;
+	uint32_t idx;
+};
+
+static int
+order_cmp(const void *pa, const void *pb)
+{
+	const struct order_key *a = pa, *b = pb;
+
+	if (a->date != b->date)
+		return a->date < b->date ? -1 : 1;
+	if (a->id != b->id)
+		return a->id < b->id ? -1 : 1;
+	return 0;
+}
+
+/* Input indexes in (date, id) order. */
+static uint32_t *
+date_order(const struct model_thread_in *in, size_t n)
+{
+	struct order_key *k = xcalloc(n ? n : 1, sizeof(*k));
+	uint32_t *out = xcalloc(n ? n : 1, sizeof(*out));
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		k[i].date = in[i].date;
+		k[i].id = in[i].id;
+		k[i].idx = (uint32_t)i;
+	}
+	qsort(k, n, sizeof(*k), order_cmp);
+	for (i = 0; i < n; i++)
+		out[i] = k[i].idx;
+	free(k);
+	return out;
+}
+
+/*
+ * For every container, its nearest real ancestor (ra) and its root (top),
+ * each computed once by walking up to a known container.
+ */
+static void
+resolve_ancestors(struct builder *b, uint32_t *ra, uint32_t *top)
+{
+	uint32_t *stk = xcalloc(b->nc + 1, sizeof(*stk));
+	size_t i, sp;
+	uint32_t x, p;
+
+	for (i = 0; i < b->nc; i++)
+		ra[i] = top[i] = MODEL_NONE;
+	for (i = 0; i < b->nc; i++) {
+		sp = 0;
+		for (x = (uint32_t)i; top[x] == MODEL_NONE; x = p) {
+			stk[sp++] = x;
+			if ((p = b->c[x].parent) == MODEL_NONE)
+				break;
+		}
+		while (sp > 0) {
+			x = stk[--sp];
+			p = b->c[x].parent;
+			if (p == MODEL_NONE) {
+				top[x] = x;
+				continue;
+			}
+			top[x] = top[p];
+			ra[x] = b->c[p].msg != MODEL_NONE ? p : ra[p];
+		}
+	}
+	free(stk);
+}
+
+/* Parents by input index, with empty containers passed over. */
+static void
+real_parents(struct builder *b, const uint32_t *order, uint32_t *selfc)
+{
+	uint32_t *ra = xcalloc(b->nc + 1, sizeof(*ra));
+	uint32_t *top = xcalloc(b->nc + 1, sizeof(*top));
+	uint32_t *head = ra;	/* reused below for dummy roots' heads */
+	size_t i;
+	uint32_t c, m, t;
+
+	resolve_ancestors(b, ra, top);
+	for (i = 0; i < b->nin; i++) {
+		m = order[i];
+		c = selfc[m];
+		if (ra[c] != MODEL_NONE) {
+			b->np[m] = b->c[ra[c]].msg;
+			top[c] = MODEL_NONE;	/* done */
+		}
+	}
+	/* Only messages without a real ancestor are left. */
+	for (i = 0; i < b->nc; i++)
+		head[i] = MODEL_NONE;
+	for (i = 0; i < b->nin; i++) {
+		m = order[i];
+		c = selfc[m];
+		if ((t = top[c]) == MODEL_NONE)
+			continue;
+		if (t == c || head[t] == MODEL_NONE) {
+			if (t != c)
+				head[t] = m;
+			b->np[m] = MODEL_NONE;
+		} else {
+			b->np[m] = head[t];
+		}
+	}
+	free(ra);
+	free(top);
+}
+
+/* "Re: Re[2]: Fwd: subject" -> "subject"; empty means no grouping. */
+static struct span
+subject_base(const char *s)
+{
+	static const char *const pfx[] = {"re", "fwd", "fw", "aw"};
+	struct span sp = {"", 0};
+	const char *p = s ? s : "", *q;
+	size_t i, l;
+	bool again = true;
+
+	while (again) {
+		again = false;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (i = 0; i < sizeof(pfx) / sizeof(pfx[0]); i++) {
+			l = strlen(pfx[i]);
+			if (strncasecmp(p, pfx[i], l) != 0)
+				continue;
+			q = p + l;
+			if (*q == '[' || *q == '(') {
+				for (q++; *q >= '0' && *q <= '9'; q++)
+					;
+				if (*q == ']' || *q == ')')
+					q++;
+			}
+			if (*q == ':') {
+				p = q + 1;
+				again = true;
+				break;
+			}
+		}
+	}
+	l = strlen(p);
+	while (l > 0 && (p[l - 1] == ' ' || p[l - 1] == '\t'))
+		l--;
+	sp.p = p;
+	sp.len = l > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)l;
+	return sp;
+}
+
+static void
+join_by_subject(struct builder *b, const uint32_t *order)
+{
+	struct htab subj;
+	struct hent *e;
+	struct span sp;
+	size_t i;
+	uint32_t m;
+
+	htab_init(&subj, 64);
+	for (i = 0; i < b->nin; i++) {
+		m = order[i];
+		if (b->np[m] != MODEL_NONE)
+			continue;
+		sp = subject_base(b->in[m].subject);
+		if (sp.len == 0)
+			continue;
+		e = htab_get(&subj, sp.p, sp.len);
+		if (e->val == MODEL_NONE)
+			e->val = m;
+		else
+			b->np[m] = e->val;
+	}
+	free(subj.e);
+}
+
+void
+model_thread_parents(const struct model_thread_in *in, size_t n,
+    unsigned opts, uint32_t *np, uint32_t **order)
+{
+	struct builder b;
+	uint32_t *selfc;
+	size_t i;
+
+	memset(&b, 0, sizeof(b));
+	b.in = in;
+	b.nin = n;
+	b.np = np;
+	htab_init(&b.ids, n + 16);
+	add_messages(&b);
+	selfc = xcalloc(n ? n : 1, sizeof(*selfc));
+	for (i = 0; i < b.nc; i++)
+		if (b.c[i].msg != MODEL_NONE)
+			selfc[b.c[i].msg] = (uint32_t)i;
+	*order = date_order(in, n);
+	real_parents(&b, *order, selfc);
+	if (opts & MODEL_THREAD_SUBJECT)
+		join_by_subject(&b, *order);
+	free(selfc);
+	free(b.c);
+	free(b.ids.e);
+}

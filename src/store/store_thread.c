@@ -1,0 +1,146 @@
+/*
+ * store_thread: what threading reads from the store. One SELECT over a
+ * folder returns only the ids, dates and threading headers, packed into a
+ * single string pool (no allocation per row), so a folder of 100,000
+ * messages costs a few megabytes for as long as threading runs. Also a
+ * cheap stamp that tells when messages came or went.
+ * Runs on the thread that owns the store.
+ */
+#include "store/store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define THREAD_SQL \
+	"SELECT id, date, message_id, in_reply_to, refs, subject" \
+	" FROM messages WHERE folder_id = ?1 AND hidden = 0"
+#define STAMP_SQL \
+	"SELECT count(*), coalesce(max(id), 0), coalesce(sum(id), 0)" \
+	" FROM messages WHERE folder_id = ?1 AND hidden = 0"
+/* No single string past this; longer ones are cut (subjects) or tailed. */
+#define THREAD_STR_MAX 1024
+
+/* Append len bytes of s and a NUL; returns the offset, 0 for nothing. */
+static uint32_t
+pool_add(struct buf *pool, const char *s, size_t len)
+{
+	size_t at = pool->len;
+
+	if (s == NULL || len == 0 || at + len + 1 > UINT32_MAX)
+		return 0;
+	buf_add(pool, s, len);
+	buf_addc(pool, '\0');
+	return (uint32_t)at;
+}
+
+static uint32_t
+pool_col(struct buf *pool, sqlite3_stmt *s, int col)
+{
+	const char *t = (const char *)sqlite3_column_text(s, col);
+	int n = sqlite3_column_bytes(s, col);
+
+	if (t == NULL || n <= 0)
+		return 0;
+	return pool_add(pool, t, (size_t)n < THREAD_STR_MAX ? (size_t)n :
+	    THREAD_STR_MAX);
+}
+
+/* The tail of a long References, starting at an id. */
+static uint32_t
+pool_refs(struct buf *pool, sqlite3_stmt *s, int col)
+{
+	const char *t = (const char *)sqlite3_column_text(s, col), *p;
+	int n = sqlite3_column_bytes(s, col);
+	size_t len;
+
+	if (t == NULL || n <= 0)
+		return 0;
+	len = (size_t)n;
+	if (len <= STORE_THREAD_REFS_MAX)
+		return pool_add(pool, t, len);
+	p = t + len - STORE_THREAD_REFS_MAX;
+	while (*p != '\0' && *p != ' ' && *p != '<')
+		p++;
+	return pool_add(pool, p, len - (size_t)(p - t));
+}
+
+int
+store_thread_rows(struct store *st, int64_t folder_id,
+    struct store_thread_rows *out, struct cachet_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	struct store_thread_row *r;
+	struct buf pool;
+	size_t cap = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(st->db, THREAD_SQL, -1, &s, NULL) != SQLITE_OK)
+		return store_sqlerr(st, err, "thread rows");
+	buf_init(&pool);
+	buf_addc(&pool, '\0');	/* offset 0 is the empty string */
+	sqlite3_bind_int64(s, 1, folder_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 256;
+			out->rows = xreallocarray(out->rows, cap,
+			    sizeof(*out->rows));
+		}
+		r = &out->rows[out->n++];
+		r->id = sqlite3_column_int64(s, 0);
+		r->date = sqlite3_column_int64(s, 1);
+		r->message_id = pool_col(&pool, s, 2);
+		r->in_reply_to = pool_col(&pool, s, 3);
+		r->references = pool_refs(&pool, s, 4);
+		r->subject = pool_col(&pool, s, 5);
+	}
+	if (rc != SQLITE_DONE)
+		rc = store_sqlerr(st, err, "thread rows");
+	else
+		rc = 0;
+	sqlite3_finalize(s);
+	out->pool = buf_detach(&pool, &out->pool_len);
+	if (rc != 0)
+		store_thread_rows_release(out);
+	return rc;
+}
+
+void
+store_thread_rows_release(struct store_thread_rows *r)
+{
+	if (r == NULL)
+		return;
+	free(r->rows);
+	free(r->pool);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *
+store_thread_str(const struct store_thread_rows *r, uint32_t off)
+{
+	if (r->pool == NULL || off >= r->pool_len)
+		return "";
+	return r->pool + off;
+}
+
+int
+store_thread_stamp(struct store *st, int64_t folder_id,
+    struct store_thread_stamp *out, struct cachet_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(st->db, STAMP_SQL, -1, &s, NULL) != SQLITE_OK)
+		return store_sqlerr(st, err, "thread stamp");
+	sqlite3_bind_int64(s, 1, folder_id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		out->count = sqlite3_column_int64(s, 0);
+		out->max_id = sqlite3_column_int64(s, 1);
+		out->sum_id = sqlite3_column_int64(s, 2);
+	} else {
+		rc = store_sqlerr(st, err, "thread stamp");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
