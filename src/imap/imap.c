@@ -344,9 +344,19 @@ imap_close(struct imap *im)
 	if (im == NULL)
 		return;
 	if (im->s) {
+		/*
+		 * Say LOGOUT but do not wait for the answer: a server may
+		 * write its indexes before answering (100 ms on a large
+		 * mailbox), and nothing it could say changes anything.
+		 */
 		if (!im->io_failed && im->s->imap_state !=
-		    MAILIMAP_STATE_DISCONNECTED)
-			mailimap_logout(im->s);
+		    MAILIMAP_STATE_DISCONNECTED) {
+			static const char bye[] = "Z LOGOUT\r\n";
+
+			if (mailstream_write(im->s->imap_stream, bye,
+			    sizeof(bye) - 1) >= 0)
+				mailstream_flush(im->s->imap_stream);
+		}
 		mailimap_free(im->s);
 	}
 	imap_compress_end(im);

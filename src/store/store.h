@@ -89,6 +89,14 @@ int store_folder_get(struct store *st, const char *name,
     struct store_folder *out, struct cachet_err *err);
 int store_folder_get_id(struct store *st, int64_t id,
     struct store_folder *out, struct cachet_err *err);
+/*
+ * The same without total/unread (left 0): those cost a scan of the
+ * folder's rows, and sync needs only names and state.
+ */
+int store_folder_state(struct store *st, int64_t id,
+    struct store_folder *out, struct cachet_err *err);
+int store_folder_list_bare(struct store *st, struct store_folder **out,
+    size_t *n, struct cachet_err *err);
 /* All folders sorted by name (INBOX first); free with store_folders_free. */
 int store_folder_list(struct store *st, struct store_folder **out, size_t *n,
     struct cachet_err *err);

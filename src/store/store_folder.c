@@ -14,6 +14,10 @@
 	"  WHERE m.folder_id = f.id AND m.hidden = 0)," \
 	" (SELECT count(*) FROM messages m" \
 	"  WHERE m.folder_id = f.id AND m.hidden = 0 AND m.flags & 1 = 0)"
+/* The same without the counts, which cost a scan of the folder's rows. */
+#define FOLDER_COLS_BARE \
+	"f.id, f.name, f.delim, f.uidvalidity, f.uidnext, f.highestmodseq," \
+	" 0, 0"
 
 static void
 folder_from_row(sqlite3_stmt *s, struct store_folder *f)
@@ -123,27 +127,48 @@ store_folder_get(struct store *st, const char *name,
 	return folder_one(st, s, out, err);
 }
 
-int
-store_folder_get_id(struct store *st, int64_t id, struct store_folder *out,
+static int
+get_id(struct store *st, int64_t id, struct store_folder *out, bool counts,
     struct cachet_err *err)
 {
 	static const char sql[] =
 	    "SELECT " FOLDER_COLS " FROM folders f WHERE f.id = ?1";
+	static const char bare[] =
+	    "SELECT " FOLDER_COLS_BARE " FROM folders f WHERE f.id = ?1";
 	sqlite3_stmt *s;
 
 	memset(out, 0, sizeof(*out));
-	if ((s = store_stmt(st, STORE_SQL_FOLDER_GET_ID, sql, err)) == NULL)
+	s = counts ? store_stmt(st, STORE_SQL_FOLDER_GET_ID, sql, err) :
+	    store_stmt(st, STORE_SQL_FOLDER_GET_ID_BARE, bare, err);
+	if (s == NULL)
 		return CACHET_E_STORE;
 	sqlite3_bind_int64(s, 1, id);
 	return folder_one(st, s, out, err);
 }
 
 int
-store_folder_list(struct store *st, struct store_folder **out, size_t *n,
+store_folder_get_id(struct store *st, int64_t id, struct store_folder *out,
+    struct cachet_err *err)
+{
+	return get_id(st, id, out, true, err);
+}
+
+int
+store_folder_state(struct store *st, int64_t id, struct store_folder *out,
+    struct cachet_err *err)
+{
+	return get_id(st, id, out, false, err);
+}
+
+static int
+list(struct store *st, struct store_folder **out, size_t *n, bool counts,
     struct cachet_err *err)
 {
 	static const char sql[] =
 	    "SELECT " FOLDER_COLS " FROM folders f"
+	    " ORDER BY f.name <> 'INBOX' COLLATE NOCASE, f.name";
+	static const char bare[] =
+	    "SELECT " FOLDER_COLS_BARE " FROM folders f"
 	    " ORDER BY f.name <> 'INBOX' COLLATE NOCASE, f.name";
 	struct store_folder *v = NULL;
 	size_t len = 0, cap = 0;
@@ -152,7 +177,9 @@ store_folder_list(struct store *st, struct store_folder **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
-	if ((s = store_stmt(st, STORE_SQL_FOLDER_LIST, sql, err)) == NULL)
+	s = counts ? store_stmt(st, STORE_SQL_FOLDER_LIST, sql, err) :
+	    store_stmt(st, STORE_SQL_FOLDER_LIST_BARE, bare, err);
+	if (s == NULL)
 		return CACHET_E_STORE;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (len == cap) {
@@ -171,6 +198,20 @@ store_folder_list(struct store *st, struct store_folder **out, size_t *n,
 	*out = v;
 	*n = len;
 	return 0;
+}
+
+int
+store_folder_list(struct store *st, struct store_folder **out, size_t *n,
+    struct cachet_err *err)
+{
+	return list(st, out, n, true, err);
+}
+
+int
+store_folder_list_bare(struct store *st, struct store_folder **out,
+    size_t *n, struct cachet_err *err)
+{
+	return list(st, out, n, false, err);
 }
 
 int

@@ -100,7 +100,7 @@ drop_vanished_folders(struct sync_ctx *c, const struct imap_mailbox *mb,
 	size_t nf = 0, i, j;
 	int r;
 
-	r = store_folder_list(c->st, &f, &nf, err);
+	r = store_folder_list_bare(c->st, &f, &nf, err);
 	for (i = 0; r == 0 && i < nf; i++) {
 		for (j = 0; j < n; j++)
 			if (strcmp(mb[j].name, f[i].name) == 0 &&

@@ -386,7 +386,7 @@ sync_folder(struct sync_ctx *c, const char *name, char delim,
 	c->folder = name;
 	r = store_folder_ensure(c->st, name, delim, &c->folder_id, err);
 	if (r == 0)
-		r = store_folder_get_id(c->st, c->folder_id, &f, err);
+		r = store_folder_state(c->st, c->folder_id, &f, err);
 	if (r == 0)
 		r = sync_selected(c, &s, &f, err);
 	if (r != 0)
