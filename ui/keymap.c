@@ -63,6 +63,12 @@ static const struct {
 	    "collapse every thread, or expand all"},
 	[UI_A_KEY_LIST] = {"key-list",
 	    "list OpenPGP keys and X.509 certificates"},
+	[UI_A_SAVE_ATTACHMENT] = {"save-attachment",
+	    "save an attachment to a file (never overwrites unasked)"},
+	[UI_A_MOVE] = {"move-message", "move the message to a folder"},
+	[UI_A_COPY] = {"copy-message", "copy the message to a folder"},
+	[UI_A_UNDO] = {"undo",
+	    "take back the last delete or move until it is synced"},
 };
 
 static const struct {
@@ -296,15 +302,22 @@ keymap_line(struct keymap *km, char *line, const char *path, int lineno,
 	return 0;
 }
 
+/*
+ * A bare name (no '/') is a shipped map: "emacs" reads
+ * CACHET_SRCDIR/keys/emacs.keys.
+ */
 int
 keymap_load(struct keymap *km, const char *path, struct cachet_err *err)
 {
-	char *data = NULL, *p, *nl, line[KEYMAP_LINE_MAX];
+	char *data = NULL, *p, *nl, *named = NULL, line[KEYMAP_LINE_MAX];
 	size_t len, ll;
 	int lineno = 0, rc;
 
+	if (strchr(path, '/') == NULL)
+		path = named = xasprintf("%s/keys/%s.keys", CACHET_SRCDIR,
+		    path);
 	if ((rc = util_read_file(path, &data, &len, err)) != 0)
-		return rc;
+		goto out;
 	if (memchr(data, '\0', len) != NULL) {
 		rc = cachet_err(err, CACHET_E_CONFIG, "%s: NUL byte in file",
 		    path);
@@ -328,6 +341,7 @@ keymap_load(struct keymap *km, const char *path, struct cachet_err *err)
 	rc = 0;
 out:
 	free(data);
+	free(named);
 	return rc;
 }
 

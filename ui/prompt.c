@@ -1,5 +1,6 @@
 /*
- * prompt: a one-line editor on the bottom line (search). It is a mode of
+ * prompt: a one-line editor on the bottom line (search, folder names,
+ * file names, yes/no questions answered by one key). It is a mode of
  * the main loop, not a dialog with a loop of its own: while it is active
  * keys go to it, and Enter hands the text to the submit callback. Also the
  * search itself: the FTS query runs on the store and its results become
@@ -23,9 +24,38 @@ prompt_start(struct ui *ui, const char *label,
 	p->active = true;
 	p->label = label;
 	p->len = p->cur = 0;
+	p->onekey = false;
 	p->submit = submit;
+	p->complete = NULL;
 	ui->msg[0] = '\0';
 	ui_dirty(ui, UI_DIRTY_MSG);
+}
+
+void
+prompt_set_text(struct ui *ui, const char *text)
+{
+	struct ui_prompt *p = &ui->prompt;
+	size_t n = mbstowcs(p->text, text, PROMPT_MAX - 1);
+
+	if (n == (size_t)-1)
+		n = 0;
+	p->len = p->cur = n;
+	p->text[n] = L'\0';
+	ui_dirty(ui, UI_DIRTY_MSG);
+}
+
+bool
+prompt_get_text(struct ui *ui, char *buf, size_t size)
+{
+	struct ui_prompt *p = &ui->prompt;
+	size_t n;
+
+	p->text[p->len] = L'\0';
+	n = wcstombs(buf, p->text, size - 1);
+	if (n == (size_t)-1 || n >= size - 1)
+		return false;
+	buf[n] = '\0';
+	return true;
 }
 
 static void
@@ -33,16 +63,12 @@ prompt_finish(struct ui *ui)
 {
 	struct ui_prompt *p = &ui->prompt;
 	char text[PROMPT_MAX * MB_LEN_MAX + 1];
-	size_t n;
 
 	p->active = false;
-	p->text[p->len] = L'\0';
-	n = wcstombs(text, p->text, sizeof(text) - 1);
-	if (n == (size_t)-1) {
+	if (!prompt_get_text(ui, text, sizeof(text))) {
 		ui_error(ui, "the text cannot be encoded in this locale");
 		return;
 	}
-	text[n] = '\0';
 	if (p->submit != NULL)
 		p->submit(ui, text);
 }
@@ -88,8 +114,14 @@ prompt_key(struct ui *ui, int key)
 	struct ui_prompt *p = &ui->prompt;
 
 	ui_dirty(ui, UI_DIRTY_MSG);
-	if (key == '\n') {
+	if (p->onekey && key < KEYMAP_FN(0) && iswprint((wint_t)key)) {
+		p->len = p->cur = 0;
+		prompt_insert(p, key);
 		prompt_finish(ui);
+	} else if (key == '\n') {
+		prompt_finish(ui);
+	} else if (key == '\t' && p->complete != NULL) {
+		p->complete(ui);
 	} else if (key == KEYMAP_ESC || key == CTRL('g') || key == CTRL('c')) {
 		p->active = false;
 	} else if (key == KEYMAP_FN(KEY_BACKSPACE)) {

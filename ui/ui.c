@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define UI_INPUT_TIMEOUT_MS 1000
 /* Wait for a key this long while background work is left. */
@@ -324,6 +325,17 @@ ui_poll(struct ui *ui)
 	ui->last_poll = now;
 	for (i = 0; i < ui->nacct; i++)
 		changed |= account_refresh(ui, &ui->acct[i]);
+	if (!ui->args->offline) {
+		unsigned gen = 0;
+		char sync[8];
+
+		/* Workers changed their status line: show it. */
+		if (cmd_sync_status(sync, sizeof(sync), &gen) &&
+		    gen != ui->sync_gen) {
+			ui->sync_gen = gen;
+			ui_dirty(ui, UI_DIRTY_STATUS);
+		}
+	}
 	if (changed) {
 		view_index_invalidate(ui);
 		ui_dirty(ui, UI_DIRTY_SIDEBAR | UI_DIRTY_MAIN |
@@ -332,16 +344,80 @@ ui_poll(struct ui *ui)
 	}
 }
 
+/*
+ * Benchmark hooks, for tests/bench/ui.sh only, read from the environment
+ * once: CACHET_UI_EXIT_AFTER_DRAW=1 quits once the first screen is drawn;
+ * CACHET_UI_BENCH_KEYS feeds its bytes as keys, one per loop turn, then
+ * quits, and with CACHET_UI_BENCH_LOG=FILE writes "KEY USEC" per key: the
+ * time to act on it and draw the screen again.
+ */
+struct ui_bench {
+	bool exit_after_draw;
+	const char *keys;	/* left to feed; NULL: not benchmarking */
+	FILE *log;
+	int64_t t0;		/* when the last key was fed, 0: none */
+	int key;
+};
+
+static int64_t
+ui_bench_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+ui_bench_init(struct ui_bench *b)
+{
+	const char *e = getenv("CACHET_UI_EXIT_AFTER_DRAW");
+	const char *log = getenv("CACHET_UI_BENCH_LOG");
+
+	memset(b, 0, sizeof(*b));
+	b->exit_after_draw = e != NULL && strcmp(e, "1") == 0;
+	b->keys = getenv("CACHET_UI_BENCH_KEYS");
+	if (b->keys != NULL && log != NULL && *log != '\0')
+		b->log = fopen(log, "w");
+}
+
+/* After a redraw: log the last fed key, feed the next; false if idle. */
+static bool
+ui_bench_turn(struct ui *ui, struct ui_bench *b)
+{
+	if (b->exit_after_draw) {
+		ui->quit = true;
+		return true;
+	}
+	if (b->keys == NULL)
+		return false;
+	if (b->t0 != 0 && b->log != NULL)
+		fprintf(b->log, "%d %lld\n", b->key,
+		    (long long)(ui_bench_now_us() - b->t0));
+	if (*b->keys == '\0') {
+		ui->quit = true;
+		return true;
+	}
+	b->key = (unsigned char)*b->keys++;
+	b->t0 = ui_bench_now_us();
+	ui_key(ui, b->key);
+	return true;
+}
+
 static void
 ui_loop(struct ui *ui)
 {
+	struct ui_bench bench;
 	WINDOW *in;
 	wint_t wc;
 	int r;
 	bool busy = true;
 
+	ui_bench_init(&bench);
 	while (!ui->quit && !term_should_quit()) {
 		ui_redraw(ui);
+		if (ui_bench_turn(ui, &bench))
+			continue;
 		in = ui->w_msg != NULL ? ui->w_msg : stdscr;
 		wtimeout(in, busy ? UI_BUSY_TIMEOUT_MS : UI_INPUT_TIMEOUT_MS);
 		r = wget_wch(in, &wc);
@@ -360,6 +436,8 @@ ui_loop(struct ui *ui)
 		ui_key(ui, keymap_normalise(r, wc));
 		ui_poll(ui);
 	}
+	if (bench.log != NULL)
+		fclose(bench.log);
 }
 
 static void

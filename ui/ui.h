@@ -77,6 +77,10 @@ enum ui_action {
 	UI_A_TOGGLE_THREADS,
 	UI_A_TOGGLE_COLLAPSE,
 	UI_A_COLLAPSE_ALL,
+	UI_A_SAVE_ATTACHMENT,
+	UI_A_MOVE,
+	UI_A_COPY,
+	UI_A_UNDO,
 	UI_A_COUNT,
 };
 
@@ -443,6 +447,33 @@ int msgop_flags(struct ui *ui, const struct store_msg *m, uint32_t add,
     uint32_t del);
 int msgop_toggle(struct ui *ui, const struct store_msg *m, uint32_t flag);
 int msgop_delete(struct ui *ui, const struct store_msg *m);
+/* Ask for a folder and queue a move (copy false) or copy of m there. */
+void msgop_move_start(struct ui *ui, const struct store_msg *m, bool copy);
+/* Take back this session's last delete or move while it is pending. */
+void msgop_undo(struct ui *ui);
+
+/* What msgop remembers between a prompt and its answer, and for undo. */
+struct ui_msgop {
+	int64_t msg_id;			/* the message the prompt is about */
+	int64_t folder_id;
+	uint32_t uid;
+	bool copy;
+	size_t undo_acct;		/* the account of undo_op */
+	int64_t undo_op;		/* 0: nothing to undo */
+	int64_t undo_msg;
+};
+
+/* --- saving attachments (attach.c) --- */
+
+struct ui_save {
+	int64_t msg_id;
+	int part;			/* leaf index (mime_part.index) */
+	char label[64];			/* "Save part [n] to: " */
+	char path[4096];		/* waiting for "overwrite?" */
+};
+
+/* Ask which part of the pager's message to save, and where. */
+void attach_save_start(struct ui *ui);
 
 /* --- the bottom-line prompt (prompt.c) --- */
 
@@ -454,12 +485,18 @@ struct ui_prompt {
 	wchar_t text[PROMPT_MAX];
 	size_t len;
 	size_t cur;
+	bool onekey;		/* the first printable key answers */
 	void (*submit)(struct ui *ui, const char *text);
+	void (*complete)(struct ui *ui);	/* Tab, or NULL */
 };
 
 void prompt_start(struct ui *ui, const char *label,
     void (*submit)(struct ui *ui, const char *text));
 void prompt_key(struct ui *ui, int key);
+/* Replace the text being edited (UTF-8), cursor at the end. */
+void prompt_set_text(struct ui *ui, const char *text);
+/* The text being edited as UTF-8 into buf; false if it cannot be. */
+bool prompt_get_text(struct ui *ui, char *buf, size_t size);
 void prompt_draw(struct ui *ui, WINDOW *w);
 /* The search prompt's submit: runs the FTS search, shows the results. */
 void prompt_search_submit(struct ui *ui, const char *text);
@@ -522,6 +559,8 @@ struct ui {
 	struct ui_details details;
 	struct ui_keys keylist;
 	struct ui_prompt prompt;
+	struct ui_msgop op;
+	struct ui_save save;
 
 	char msg[256];
 	bool msg_error;
@@ -535,6 +574,7 @@ struct ui {
 	enum ui_sidebar sidebar;
 	unsigned dirty;
 	bool quit;
+	unsigned sync_gen;	/* cmd_sync_status generation shown */
 	int64_t last_poll;
 	int64_t sec_next;		/* next idle look for stale statuses */
 	bool sec_failed;		/* background work reported an error */

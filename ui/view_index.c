@@ -132,6 +132,10 @@ index_message_action(struct ui *ui, enum ui_action a)
 	case UI_A_SECURITY_DETAILS:
 		view_details_open_msg(ui, m);
 		break;
+	case UI_A_MOVE:
+	case UI_A_COPY:
+		msgop_move_start(ui, m, a == UI_A_COPY);
+		break;
 	default:
 		break;
 	}
@@ -166,7 +170,12 @@ index_action(struct ui *ui, enum ui_action a)
 	case UI_A_TOGGLE_FLAG:
 	case UI_A_DELETE:
 	case UI_A_SECURITY_DETAILS:
+	case UI_A_MOVE:
+	case UI_A_COPY:
 		return index_message_action(ui, a);
+	case UI_A_UNDO:
+		msgop_undo(ui);
+		return true;
 	case UI_A_CLOSE:
 		if (x->searching) {
 			view_index_end_search(ui);

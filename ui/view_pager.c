@@ -483,6 +483,13 @@ pager_action(struct ui *ui, enum ui_action a)
 	case UI_A_DECRYPT_NESTED:
 		pager_decrypt_nested(ui);
 		return true;
+	case UI_A_MOVE:
+	case UI_A_COPY:
+		msgop_move_start(ui, &p->msg, a == UI_A_COPY);
+		return true;
+	case UI_A_SAVE_ATTACHMENT:
+		attach_save_start(ui);
+		return true;
 	default:
 		return false;
 	}

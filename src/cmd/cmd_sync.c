@@ -30,6 +30,14 @@ on_progress(void *ctx, const struct sync_progress *p)
 
 	if (pr->quiet)
 		return;
+	if (strcmp(p->phase, "idle") == 0) {
+		if (pr->tty)
+			fputs("\r\033[K", stderr);
+		fprintf(stderr, "%s: up to date, waiting for new mail\n",
+		    pr->account);
+		pr->last_phase[0] = '\0';
+		return;
+	}
 	/* Redraw a terminal line at most 10 times a second. */
 	if (pr->tty && same && now - pr->last_ms < 100)
 		return;

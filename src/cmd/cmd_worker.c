@@ -45,7 +45,9 @@ on_progress(void *ctx, const struct sync_progress *p)
 	const struct config_account *a = ctx;
 	char text[160];
 
-	if (p->total)
+	if (strcmp(p->phase, "idle") == 0)
+		snprintf(text, sizeof(text), "up to date");
+	else if (p->total)
 		snprintf(text, sizeof(text), "syncing %.80s %.20s %u/%u",
 		    p->folder ? p->folder : "", p->phase, p->done, p->total);
 	else

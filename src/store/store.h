@@ -259,6 +259,13 @@ int store_op_add(struct store *st, const struct store_op *op, int64_t *id,
 int store_op_list(struct store *st, int64_t folder_id, struct store_op **out,
     size_t *n, struct cachet_err *err);
 int store_op_done(struct store *st, int64_t id, struct cachet_err *err);
+/*
+ * Take back pending delete, move or copy `id` before sync replays it
+ * (store_undo.c): the operation goes and a hidden message is shown again,
+ * in one transaction. CACHET_E_NOTFOUND when it is no longer pending
+ * (already synced); CACHET_E_INVAL for other kinds.
+ */
+int store_op_cancel(struct store *st, int64_t id, struct cachet_err *err);
 int store_op_failed(struct store *st, int64_t id, const char *why,
     struct cachet_err *err);
 void store_ops_free(struct store_op *ops, size_t n);

@@ -175,6 +175,8 @@ watch_once(struct sync_ctx *c, struct cachet_err *err)
 	if (r != 0)
 		return r;
 	r = imap_select(c->im, "INBOX", 0, 0, &sel, NULL, NULL, NULL, err);
+	c->folder = NULL;
+	sync_progress(c, "idle", 0, 0);
 	while (r == 0 && !changed && !sync_stopped(c))
 		r = imap_idle(c->im, 60, -1, &changed, err);
 	return r;

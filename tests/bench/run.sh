@@ -79,3 +79,4 @@ CACHET_IMAP_DISABLE=qresync measure "resync without QRESYNC"
 rm -rf "$XDG_DATA_HOME/cachet"
 measure "cold headers-only sync, again"
 neomutt_open
+sh "$top/tests/bench/ui.sh"

@@ -43,6 +43,17 @@ assert_contains "$SYNC_ERR" "queued changes sent"
 imapctl dump "$u" "$pw" INBOX "$T/d" >"$T/flags"
 grep -q '^1 .*\\Flagged' "$T/flags" || fail "flag made offline not on server"
 
+# Online: the background worker syncs beside the UI, says so on the status
+# line, and new mail shows up without a key press.
+ui_start -c "$T/cfg"
+ui_wait "work: up to date"
+printf 'From: a@example.test\nSubject: arrived while reading\nDate: Tue, 03 Nov 2026 09:00:00 +0000\n\nhi\n' >"$T/m3.eml"
+imapctl append "$u" "$pw" INBOX "$T/m3.eml"
+ui_wait "arrived while reading"
+ui_keys Q
+ui_wait "EXITED 0"
+ui_stop
+
 # The demo account.
 ui_start --demo
 ui_wait "demo"

@@ -1,19 +1,33 @@
-# tmux helpers for UI tests; sourced after env.sh. Each test gets a private
-# tmux server (its own socket under $T), killed at exit.
+# tmux helpers for UI tests; sourced after env.sh. Each ui_start gets a
+# private tmux server on a socket of its own under $T (a server being killed
+# must not race the next one for the same socket); ui_stop kills them all.
 
-TMUX_SOCK=$T/tmux.sock
+tmux_n=0
+TMUX_SOCK=$T/tmux.0.sock
+tmux_socks=
 tmux_() {
 	tmux -S "$TMUX_SOCK" -f /dev/null "$@"
 }
 
+# A fresh socket for the next server (ui_start does this itself).
+ui_new_socket() {
+	tmux_n=$((tmux_n + 1))
+	TMUX_SOCK=$T/tmux.$tmux_n.sock
+	tmux_socks="$tmux_socks $TMUX_SOCK"
+}
+
 # Start cachet in a detached 100x30 session; extra args go to cachet.
 ui_start() {	# [cachet args...]
+	ui_new_socket
 	tmux_ new-session -d -x 100 -y 30 -s ui \
 	    "env LANG=C.UTF-8 TERM=xterm-256color $CACHET $*; echo EXITED \$?; sleep 30"
 }
 
 ui_stop() {
-	tmux_ kill-server 2>/dev/null || true
+	for tmux_s in $tmux_socks; do
+		tmux -S "$tmux_s" kill-server 2>/dev/null || true
+	done
+	tmux_socks=
 }
 
 ui_screen() {
