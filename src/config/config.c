@@ -46,7 +46,8 @@ static const struct config_key account_keys[] = {
 #undef ACCT
 
 static const struct config_key ui_keys[] = {
-    {"keys", CONFIG_K_FILE, offsetof(struct config_ui, keys), false},
+    {"keys", CONFIG_K_NAME_OR_FILE, offsetof(struct config_ui, keys),
+	false},
     {"theme", CONFIG_K_TEXT, offsetof(struct config_ui, theme), false},
 };
 

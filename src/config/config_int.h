@@ -22,6 +22,7 @@ enum config_kind {
 	CONFIG_K_FPR,      /* char *: SHA-256, normalised */
 	CONFIG_K_FOLDERS,  /* char **: NULL-terminated list */
 	CONFIG_K_FILE,     /* char *: readable file, path resolved */
+	CONFIG_K_NAME_OR_FILE, /* char *: a bare name, or a file as above */
 	CONFIG_K_OPENPGP,  /* char *: OpenPGP engine name */
 	CONFIG_K_SMIME,    /* char *: S/MIME engine name */
 };

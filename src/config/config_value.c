@@ -333,6 +333,15 @@ config_value_set(
 		return set_folders(p, k, value);
 	case CONFIG_K_FILE:
 		return set_file(p, k, value);
+	case CONFIG_K_NAME_OR_FILE:
+		/* "emacs" names a shipped key map; anything with a '/' or a
+		 * leading '~' is a file of the user's. */
+		if (strchr(value, '/') == NULL && value[0] != '~' &&
+		    value[0] != '.') {
+			*FIELD(p, k, char *) = xstrdup(value);
+			return 0;
+		}
+		return set_file(p, k, value);
 	case CONFIG_K_OPENPGP:
 	case CONFIG_K_SMIME:
 		return set_engine(p, k, value);
