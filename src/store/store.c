@@ -103,6 +103,40 @@ static const char *const migrations[] = {
 	"  ON DELETE CASCADE,"
 	" summary TEXT, report TEXT);"
 	"PRAGMA user_version = 2;",
+	/*
+	 * 3: each folder's visible and unread counts, kept by triggers, so
+	 * the sidebar and status line need no scan of the folder's rows.
+	 */
+	"ALTER TABLE folders ADD COLUMN n_total INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE folders ADD COLUMN n_unread INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE folders SET"
+	" n_total = (SELECT count(*) FROM messages m"
+	"  WHERE m.folder_id = folders.id AND m.hidden = 0),"
+	" n_unread = (SELECT count(*) FROM messages m"
+	"  WHERE m.folder_id = folders.id AND m.hidden = 0"
+	"  AND m.flags & 1 = 0);"
+	"CREATE TRIGGER cnt_ins AFTER INSERT ON messages BEGIN"
+	" UPDATE folders SET n_total = n_total + (new.hidden = 0),"
+	" n_unread = n_unread + (new.hidden = 0 AND new.flags & 1 = 0)"
+	" WHERE id = new.folder_id;"
+	" END;"
+	"CREATE TRIGGER cnt_del AFTER DELETE ON messages BEGIN"
+	" UPDATE folders SET n_total = n_total - (old.hidden = 0),"
+	" n_unread = n_unread - (old.hidden = 0 AND old.flags & 1 = 0)"
+	" WHERE id = old.folder_id;"
+	" END;"
+	"CREATE TRIGGER cnt_upd AFTER UPDATE OF flags, hidden, folder_id"
+	" ON messages WHEN old.flags IS NOT new.flags"
+	" OR old.hidden IS NOT new.hidden"
+	" OR old.folder_id IS NOT new.folder_id BEGIN"
+	" UPDATE folders SET n_total = n_total - (old.hidden = 0),"
+	" n_unread = n_unread - (old.hidden = 0 AND old.flags & 1 = 0)"
+	" WHERE id = old.folder_id;"
+	" UPDATE folders SET n_total = n_total + (new.hidden = 0),"
+	" n_unread = n_unread + (new.hidden = 0 AND new.flags & 1 = 0)"
+	" WHERE id = new.folder_id;"
+	" END;"
+	"PRAGMA user_version = 3;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -349,8 +349,7 @@ store_msg_count(struct store *st, int64_t folder_id, uint32_t *total,
     uint32_t *unread, struct cachet_err *err)
 {
 	static const char sql[] =
-	    "SELECT count(*), count(*) FILTER (WHERE flags & 1 = 0)"
-	    " FROM messages WHERE folder_id = ?1 AND hidden = 0";
+	    "SELECT n_total, n_unread FROM folders WHERE id = ?1";
 	sqlite3_stmt *s;
 	int rc = 0;
 
@@ -361,9 +360,13 @@ store_msg_count(struct store *st, int64_t folder_id, uint32_t *total,
 	if ((s = store_stmt(st, STORE_SQL_MSG_COUNT, sql, err)) == NULL)
 		return CACHET_E_STORE;
 	sqlite3_bind_int64(s, 1, folder_id);
-	if (sqlite3_step(s) != SQLITE_ROW) {
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		rc = 0;		/* no such folder: nothing in it */
+	} else if (rc != SQLITE_ROW) {
 		rc = store_sqlerr(st, err, "count messages");
 	} else {
+		rc = 0;
 		if (total != NULL)
 			*total = (uint32_t)sqlite3_column_int64(s, 0);
 		if (unread != NULL)
