@@ -127,6 +127,22 @@ find_row(struct store *st, int64_t folder_id, uint32_t uid, int64_t *id,
  * Look up, then update or insert: cheaper than an upsert with RETURNING,
  * which builds a temporary table for every row.
  */
+/* A new visible row: the folder's counts grow (see migration 3). */
+static int
+count_insert(struct store *st, const struct store_msg *m,
+    struct cachet_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_MSG_COUNT_ADD,
+	    "UPDATE folders SET n_total = n_total + 1,"
+	    " n_unread = n_unread + ?2 WHERE id = ?1", err);
+
+	if (s == NULL)
+		return CACHET_E_STORE;
+	sqlite3_bind_int64(s, 1, m->folder_id);
+	sqlite3_bind_int(s, 2, (m->flags & STORE_F_SEEN) ? 0 : 1);
+	return store_exec_stmt(st, s, "count message", err);
+}
+
 static int
 put_row(struct store *st, const struct store_msg *m, int64_t *id,
     struct cachet_err *err)
@@ -163,6 +179,8 @@ put_row(struct store *st, const struct store_msg *m, int64_t *id,
 		rc = put_error(st, err);
 	} else if (row == 0) {
 		row = sqlite3_last_insert_rowid(st->db);
+		store_stmt_done(s);
+		rc = count_insert(st, m, err);
 	}
 	store_stmt_done(s);
 	st->fts_dirty = true;
