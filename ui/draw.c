@@ -285,3 +285,36 @@ draw_wrap(const struct pager_line *src, size_t n, int width, size_t *nrows)
 	*nrows = nr;
 	return rows;
 }
+
+bool
+ui_scroll_action(struct ui *ui, enum ui_action a, size_t *top, size_t nrows)
+{
+	size_t h = ui->main_h > 1 ? (size_t)ui->main_h - 1 : 1;
+
+	switch (a) {
+	case UI_A_LINE_DOWN:
+	case UI_A_NEXT_MESSAGE:
+		(*top)++;
+		break;
+	case UI_A_LINE_UP:
+	case UI_A_PREV_MESSAGE:
+		*top -= *top > 0;
+		break;
+	case UI_A_PAGE_DOWN:
+		*top += h;
+		break;
+	case UI_A_PAGE_UP:
+		*top = *top > h ? *top - h : 0;
+		break;
+	case UI_A_FIRST:
+		*top = 0;
+		break;
+	case UI_A_LAST:
+		*top = nrows;
+		break;
+	default:
+		return false;
+	}
+	ui_dirty(ui, UI_DIRTY_MAIN | UI_DIRTY_STATUS);
+	return true;
+}

@@ -257,6 +257,14 @@ struct ui_view_ops {
 	void (*close)(struct ui *ui);
 };
 
+/*
+ * Scroll a text view's top line for the movement actions (line, page,
+ * first, last) with a page of the main area's height; true when `a` was
+ * one of them and the view is marked dirty (draw.c).
+ */
+bool ui_scroll_action(struct ui *ui, enum ui_action a, size_t *top,
+    size_t nrows);
+
 extern const struct ui_view_ops view_index_ops;
 extern const struct ui_view_ops view_pager_ops;
 extern const struct ui_view_ops view_help_ops;

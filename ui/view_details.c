@@ -151,38 +151,12 @@ static bool
 details_action(struct ui *ui, enum ui_action a)
 {
 	struct ui_details *d = &ui->details;
-	size_t h = ui->main_h > 1 ? (size_t)ui->main_h - 1 : 1;
 
-	switch (a) {
-	case UI_A_LINE_DOWN:
-	case UI_A_NEXT_MESSAGE:
-		d->top++;
-		break;
-	case UI_A_LINE_UP:
-	case UI_A_PREV_MESSAGE:
-		d->top -= d->top > 0;
-		break;
-	case UI_A_PAGE_DOWN:
-		d->top += h;
-		break;
-	case UI_A_PAGE_UP:
-		d->top = d->top > h ? d->top - h : 0;
-		break;
-	case UI_A_FIRST:
-		d->top = 0;
-		break;
-	case UI_A_LAST:
-		d->top = d->nrows;
-		break;
-	case UI_A_CLOSE:
-	case UI_A_SECURITY_DETAILS:
+	if (a == UI_A_CLOSE || a == UI_A_SECURITY_DETAILS) {
 		ui_pop(ui);
 		return true;
-	default:
-		return false;
 	}
-	ui_dirty(ui, UI_DIRTY_MAIN | UI_DIRTY_STATUS);
-	return true;
+	return ui_scroll_action(ui, a, &d->top, d->nrows);
 }
 
 static void

@@ -133,38 +133,11 @@ help_draw(struct ui *ui, WINDOW *w)
 static bool
 help_action(struct ui *ui, enum ui_action a)
 {
-	size_t h = ui->main_h > 1 ? (size_t)ui->main_h - 1 : 1;
-
-	switch (a) {
-	case UI_A_LINE_DOWN:
-	case UI_A_NEXT_MESSAGE:
-		ui->help_top++;
-		break;
-	case UI_A_LINE_UP:
-	case UI_A_PREV_MESSAGE:
-		ui->help_top -= ui->help_top > 0;
-		break;
-	case UI_A_PAGE_DOWN:
-		ui->help_top += h;
-		break;
-	case UI_A_PAGE_UP:
-		ui->help_top = ui->help_top > h ? ui->help_top - h : 0;
-		break;
-	case UI_A_FIRST:
-		ui->help_top = 0;
-		break;
-	case UI_A_LAST:
-		ui->help_top = ui->nhelp;
-		break;
-	case UI_A_CLOSE:
-	case UI_A_HELP:
+	if (a == UI_A_CLOSE || a == UI_A_HELP) {
 		ui_pop(ui);
 		return true;
-	default:
-		return false;
 	}
-	ui_dirty(ui, UI_DIRTY_MAIN | UI_DIRTY_STATUS);
-	return true;
+	return ui_scroll_action(ui, a, &ui->help_top, ui->nhelp);
 }
 
 static void
