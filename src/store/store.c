@@ -135,6 +135,26 @@ static const char *const migrations[] = {
 	" WHERE id = new.folder_id;"
 	" END;"
 	"PRAGMA user_version = 3;",
+	/*
+	 * 4: the outbox. A message to send is a file in DIR/outbox/ and a
+	 * row here; the row goes only after the server accepted the
+	 * message. state: 0 queued, 1 being sent by process `pid`, 2 held
+	 * until the user retries it (refused, or interrupted mid-send).
+	 */
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" created INTEGER NOT NULL,"
+	" file TEXT NOT NULL,"
+	" env_from TEXT NOT NULL,"
+	" rcpts TEXT NOT NULL,"
+	" to_addr TEXT, subject TEXT, message_id TEXT,"
+	" sent_folder TEXT,"
+	" state INTEGER NOT NULL DEFAULT 0,"
+	" pid INTEGER NOT NULL DEFAULT 0,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" last_try INTEGER NOT NULL DEFAULT 0,"
+	" last_error TEXT);"
+	"PRAGMA user_version = 4;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -297,6 +297,59 @@ int store_secstat_stale(struct store *st, const char *key, size_t limit,
     int64_t **ids, size_t *n, struct cachet_err *err);
 
 /*
+ * The outbox (store_outbox.c): messages waiting to be submitted. The
+ * bytes are written (fsync, rename) to DIR/outbox/ before the row is
+ * committed; the row and file go only when store_outbox_sent is called,
+ * after the server's final 2xx. A sender claims an entry first, so two
+ * processes never submit the same message; an entry left claimed by a
+ * process that is gone is held (it may or may not have been delivered)
+ * until the user retries it.
+ */
+enum store_outbox_state {
+	STORE_OUTBOX_QUEUED = 0,	/* sent at the next chance */
+	STORE_OUTBOX_SENDING = 1,	/* claimed by process `pid` */
+	STORE_OUTBOX_HELD = 2,		/* waits for the user */
+};
+
+struct store_outbox {
+	int64_t id;
+	int64_t created;	/* Unix time */
+	char *path;		/* full path of the message file */
+	char *env_from;		/* envelope sender */
+	char **rcpts;		/* envelope recipients */
+	size_t nrcpts;
+	char *to;		/* display fields for the outbox view */
+	char *subject;
+	char *message_id;
+	char *sent_folder;	/* where the sent copy goes, or NULL */
+	enum store_outbox_state state;
+	int attempts;
+	int64_t last_try;	/* Unix time, 0 never */
+	char *last_error;
+};
+
+/* Queue data[0..len) with the envelope and display fields of *meta. */
+int store_outbox_add(struct store *st, const char *data, size_t len,
+    const struct store_outbox *meta, int64_t *id, struct cachet_err *err);
+/* Every entry, oldest first (held ones after first recovering claims of
+ * processes that are gone). Free with store_outbox_free. */
+int store_outbox_list(struct store *st, struct store_outbox **out,
+    size_t *n, struct cachet_err *err);
+void store_outbox_free(struct store_outbox *o, size_t n);
+/* Claim a queued entry for this process: CACHET_E_NOTFOUND when it is
+ * not queued (another process sends it, it is held, or gone). */
+int store_outbox_claim(struct store *st, int64_t id, struct cachet_err *err);
+/* The server accepted it: drop row and file. */
+int store_outbox_sent(struct store *st, int64_t id, struct cachet_err *err);
+/* Submission failed: back to queued (hold false) or held, with why. */
+int store_outbox_failed(struct store *st, int64_t id, bool hold,
+    const char *why, struct cachet_err *err);
+/* The user asks to send a held entry again. */
+int store_outbox_retry(struct store *st, int64_t id, struct cachet_err *err);
+/* The user deletes an entry that was not sent (row and file). */
+int store_outbox_delete(struct store *st, int64_t id, struct cachet_err *err);
+
+/*
  * Directory of the account's store: $XDG_DATA_HOME/cachet/ACCOUNT, else
  * $HOME/.local/share/cachet/ACCOUNT, with ACCOUNT passed through
  * util_path_escape; NULL if there is no home directory.

@@ -143,7 +143,7 @@ test_open_reopen(void **state)
 	sqlite3 *raw;
 	sqlite3_stmt *s;
 
-	assert_int_equal(store_schema_version(), 3);
+	assert_int_equal(store_schema_version(), 4);
 	assert_string_equal(store_dir(fx->st), fx->dir);
 	assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1,
@@ -171,7 +171,7 @@ test_open_reopen(void **state)
 	assert_int_equal(store_open(&fx->st, fx->dir, &err), CACHET_E_STORE);
 	assert_null(fx->st);
 	assert_non_null(strstr(err.msg, "newer"));
-	assert_int_equal(sqlite3_exec(raw, "PRAGMA user_version = 3", NULL,
+	assert_int_equal(sqlite3_exec(raw, "PRAGMA user_version = 4", NULL,
 	    NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
 	free(db);
