@@ -39,6 +39,9 @@ static const struct config_key account_keys[] = {
     {"smtp_port", CONFIG_K_PORT, ACCT(smtp_port), false},
     {"smtp_tls", CONFIG_K_SMTP_TLS, ACCT(smtp_tls), false},
     {"smtp_user", CONFIG_K_TEXT, ACCT(smtp_user), false},
+    {"sent_folder", CONFIG_K_TEXT, ACCT(sent_folder), false},
+    {"drafts_folder", CONFIG_K_TEXT, ACCT(drafts_folder), false},
+    {"query_cmd", CONFIG_K_TEXT, ACCT(query_cmd), false},
     {"sync", CONFIG_K_SYNC, ACCT(sync), false},
     {"folders", CONFIG_K_FOLDERS, ACCT(folders), false},
     {"timeout", CONFIG_K_TIMEOUT, ACCT(timeout), false},
@@ -114,6 +117,10 @@ account_finish(struct config_parse *p)
 		a->smtp_port = a->smtp_tls == CONFIG_TLS_IMPLICIT ? 465 : 587;
 	if (a->smtp_user == NULL)
 		a->smtp_user = xstrdup(a->imap_user);
+	if (a->sent_folder == NULL)
+		a->sent_folder = xstrdup("Sent");
+	if (a->drafts_folder == NULL)
+		a->drafts_folder = xstrdup("Drafts");
 	if (a->timeout == 0)
 		a->timeout = 20;
 	return 0;
@@ -477,6 +484,9 @@ account_release(struct config_account *a)
 	free(a->cert_fingerprint);
 	free(a->smtp_host);
 	free(a->smtp_user);
+	free(a->sent_folder);
+	free(a->drafts_folder);
+	free(a->query_cmd);
 	config_folders_free(a->folders);
 }
 

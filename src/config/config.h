@@ -36,6 +36,10 @@ struct config_account {
 	int smtp_port;		/* default 465 (implicit) or 587 */
 	enum config_tls smtp_tls;	/* implicit or starttls only */
 	char *smtp_user;	/* default: imap_user */
+	char *sent_folder;	/* copies of sent mail, default "Sent" */
+	char *drafts_folder;	/* postponed messages, default "Drafts" */
+	char *query_cmd;	/* address book: prints "addr\tname" lines
+				 * for its argument; may be NULL */
 	enum config_sync sync;	/* default headers */
 	char **folders;		/* NULL-terminated; NULL means all ("*") */
 	int timeout;		/* seconds, default 20, 1..3600 */

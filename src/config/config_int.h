@@ -34,7 +34,7 @@ struct config_key {
 	bool required; /* empty is an error, not "unset" */
 };
 
-#define CONFIG_MAX_KEYS 16
+#define CONFIG_MAX_KEYS 24
 
 /* The state of one config_load call. */
 struct config_parse {

@@ -91,9 +91,33 @@ cmp_mailbox(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* Folders that disappeared from the server go from the store too. */
+/*
+ * Whether messages wait to be appended to the folder (a sent copy, say).
+ * Other operations on a folder gone from the server go with it.
+ */
+static bool
+appends_pending(struct sync_ctx *c, int64_t folder_id)
+{
+	struct store_op *ops = NULL;
+	size_t n = 0, i;
+	bool found = false;
+
+	if (store_op_list(c->st, folder_id, &ops, &n, NULL) != 0)
+		return false;
+	for (i = 0; i < n; i++)
+		found |= ops[i].kind == STORE_OP_APPEND;
+	store_ops_free(ops, n);
+	return found;
+}
+
+/*
+ * Local folders the server does not list (or the configuration leaves
+ * out): a folder with messages to append is created on the server when
+ * missing and synced, so that they are replayed (the first sent copy
+ * makes the Sent folder); any other goes from the store.
+ */
 static int
-drop_vanished_folders(struct sync_ctx *c, const struct imap_mailbox *mb,
+reconcile_local_folders(struct sync_ctx *c, const struct imap_mailbox *mb,
     size_t n, struct cachet_err *err)
 {
 	struct store_folder *f = NULL;
@@ -103,11 +127,18 @@ drop_vanished_folders(struct sync_ctx *c, const struct imap_mailbox *mb,
 	r = store_folder_list_bare(c->st, &f, &nf, err);
 	for (i = 0; r == 0 && i < nf; i++) {
 		for (j = 0; j < n; j++)
-			if (strcmp(mb[j].name, f[i].name) == 0 &&
-			    !mb[j].noselect)
+			if (strcmp(mb[j].name, f[i].name) == 0)
 				break;
-		if (j == n)
+		if (j < n && !mb[j].noselect)
+			continue;
+		if (!appends_pending(c, f[i].id)) {
 			r = store_folder_delete(c->st, f[i].id, err);
+			continue;
+		}
+		if (j == n)
+			r = imap_create(c->im, f[i].name, err);
+		if (r == 0)
+			r = sync_folder(c, f[i].name, f[i].delim, err);
 	}
 	store_folders_free(f, nf);
 	return r;
@@ -136,7 +167,7 @@ sync_connected(struct sync_ctx *c, struct cachet_err *err)
 			r = cachet_err(err, CACHET_E_NET, "interrupted");
 	}
 	if (r == 0)
-		r = drop_vanished_folders(c, mb, n, err);
+		r = reconcile_local_folders(c, mb, n, err);
 	imap_mailboxes_free(mb, n);
 	return r;
 }
@@ -155,6 +186,8 @@ sync_account(const struct config_account *acct, struct store *st,
 	int r;
 
 	memset(stats, 0, sizeof(*stats));
+	if (o != NULL && o->before_round != NULL)
+		o->before_round(o->ctx, st);
 	r = connect_account(&c, err);
 	if (r != 0)
 		return r;
@@ -198,6 +231,8 @@ sync_watch(const struct config_account *acct, struct store *st,
 
 	while (!sync_stopped(&c)) {
 		memset(&stats, 0, sizeof(stats));
+		if (o != NULL && o->before_round != NULL)
+			o->before_round(o->ctx, st);
 		if (c.im == NULL) {
 			r = connect_account(&c, err);
 			if (r == CACHET_E_TLS || r == CACHET_E_AUTH ||

@@ -47,6 +47,12 @@ struct sync_opts {
 	void (*alert)(void *ctx, const char *text);	/* sanitised */
 	void *ctx;
 	unsigned disable_caps;	/* enum imap_cap bits, for testing fallbacks */
+	/*
+	 * Called at the start of every round (before connecting), e.g. to
+	 * submit the outbox, so that its Sent copies are appended by the
+	 * round that follows. May be NULL.
+	 */
+	void (*before_round)(void *ctx, struct store *st);
 	/* --watch: set to non-zero (e.g. from a signal handler) to stop. */
 	volatile sig_atomic_t *stop;
 };
