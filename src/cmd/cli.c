@@ -47,6 +47,9 @@ usage(FILE *f)
 	    "       cachet [-c FILE] verify [--json] [FILE|-]\n"
 	    "       cachet [-c FILE] show [FILE|-]\n"
 	    "       cachet [-c FILE] keys [--secret] [PATTERN]\n"
+	    "       cachet [-c FILE] send [--account NAME] [--sign] [--encrypt]\n"
+	    "                             [--pgp|--smime] [--attach FILE]... [FILE|-]\n"
+	    "       cachet [-c FILE] outbox [--account NAME] [list|send|retry ID|delete ID]\n"
 	    "       cachet --demo | --version | --help\n"
 	    "\n"
 	    "  -c, --config FILE  configuration file (default\n"
@@ -61,6 +64,10 @@ usage(FILE *f)
 	    "                     (exit 0: whole message signed, good)\n"
 	    "  show               print a message as the pager shows it\n"
 	    "  keys               list OpenPGP keys and X.509 certificates\n"
+	    "  send               send a message (header fields, empty line,\n"
+	    "                     body) like sendmail; exit 0 accepted by the\n"
+	    "                     server, 75 queued in the outbox, 1 refused\n"
+	    "  outbox             list, send, retry or delete queued messages\n"
 	    "\n"
 	    "Exit status: 0 ok, 1 failure, 2 usage or configuration error,\n"
 	    "75 temporary failure (network unreachable, try again).\n", f);
@@ -107,8 +114,8 @@ cmd_disabled_caps(void)
 	return caps;
 }
 
-static int
-load_config(const char *path, struct config *cfg)
+int
+cmd_load_config(const char *path, struct config *cfg)
 {
 	struct cachet_err err = {0};
 	char *def = NULL;
@@ -171,7 +178,7 @@ run_ui(const char *config_path, const char *only, bool offline,
 	size_t i, n = 0;
 	int rc;
 
-	if ((rc = load_config(config_path, &cfg)) != 0)
+	if ((rc = cmd_load_config(config_path, &cfg)) != 0)
 		return rc;
 	accts = xcalloc(cfg.naccounts, sizeof(*accts));
 	for (i = 0; i < cfg.naccounts; i++) {
@@ -259,6 +266,10 @@ cmd_main(int argc, char **argv, cmd_ui_fn ui)
 		return cmd_verify(argc - optind, argv + optind, config_path);
 	if (optind < argc && strcmp(argv[optind], "show") == 0)
 		return cmd_show(argc - optind, argv + optind, config_path);
+	if (optind < argc && strcmp(argv[optind], "send") == 0)
+		return cmd_send(argc - optind, argv + optind, config_path);
+	if (optind < argc && strcmp(argv[optind], "outbox") == 0)
+		return cmd_outbox(argc - optind, argv + optind, config_path);
 	if (optind < argc && strcmp(argv[optind], "keys") == 0)
 		return cmd_keys(argc - optind, argv + optind, config_path);
 	if (optind < argc) {

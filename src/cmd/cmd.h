@@ -72,6 +72,15 @@ int cmd_secstat_compute(struct store *st, int64_t msg_id, bool decrypt_nested,
     struct crypto_status *out, struct cachet_err *err);
 int cmd_secstat_refresh(struct store *st, size_t limit, struct cachet_err *err);
 
+struct crypto_ctx;
+
+/*
+ * The engines the configuration chose, opened once for the calling thread
+ * (local only: no key lookup, no CRL fetch); either may be NULL when it
+ * could not be opened. Valid until the thread ends.
+ */
+void cmd_crypto_ctx(struct crypto_ctx *out);
+
 struct crypto_key;
 
 /*
@@ -92,6 +101,63 @@ char *cmd_keys_describe(const struct crypto_key *k);
 const char *cmd_keys_validity(const struct crypto_key *k);
 /* "sign, encrypt", "sign", "encrypt" or "none". */
 const char *cmd_keys_usage(const struct crypto_key *k);
+
+struct config_account;
+struct compose_out;
+
+/*
+ * The outbox (cmd_outbox.c). cmd_outbox_queue puts a built message in the
+ * account's outbox (to and subject are for the outbox view).
+ * cmd_outbox_flush submits the queued messages (all, or only the entry
+ * `only`) over SMTP: each leaves the outbox only when the server accepted
+ * it, and a copy is queued for the account's Sent folder. A refusal holds
+ * the message for the user; a network failure keeps it queued and stops
+ * the run. Returns 0 when nothing failed, else the first failure (in err).
+ */
+struct cmd_outbox_result {
+	unsigned sent;
+	unsigned waiting;	/* still queued (network trouble) */
+	unsigned held;		/* refused, or needs the user */
+	bool temporary;		/* the last failure was temporary */
+	char error[512];	/* the last failure */
+};
+int cmd_outbox_queue(struct store *st, const struct config_account *a,
+    const struct compose_out *o, const char *to, const char *subject,
+    int64_t *id, struct cachet_err *err);
+int cmd_outbox_flush(struct store *st, const struct config_account *a,
+    int64_t only, struct cmd_outbox_result *res, struct cachet_err *err);
+
+/*
+ * Queue raw bytes to be appended to `folder` (created locally, and on the
+ * server by the next sync when missing) with flags: a sent copy, a draft.
+ */
+int cmd_folder_append(struct store *st, const char *folder, const char *data,
+    size_t len, uint32_t flags, struct cachet_err *err);
+
+/*
+ * For the UI (cmd_send_ui.c), by account name with the configuration in
+ * use (the demo has none: CACHET_E_CONFIG, "cannot send").
+ * cmd_ui_send: build m with the configured engines, put it in the outbox
+ * and start submitting it on a background thread (its own store
+ * connection); the outcome shows in cmd_sync_status. A refusal to build
+ * (no key for a recipient, ...) is returned and nothing is queued.
+ * cmd_ui_postpone: save m as a draft in the account's Drafts folder.
+ * cmd_ui_outbox_kick: submit whatever waits, in the background.
+ */
+struct compose_msg;
+int cmd_ui_send(const char *account, struct store *st,
+    const struct compose_msg *m, struct cachet_err *err);
+int cmd_ui_postpone(const char *account, struct store *st,
+    const struct compose_msg *m, struct cachet_err *err);
+void cmd_ui_outbox_kick(const char *account);
+
+/*
+ * Address completion (cmd_complete.c): up to max "Name <addr>" candidates
+ * containing text, from the account's query_cmd, known keys and stored
+ * mail, each address once, sanitised. Free each and the array.
+ */
+int cmd_complete_addresses(const char *account, struct store *st,
+    const char *text, size_t max, char ***out, size_t *n);
 
 /* Entry point shared by the UI binary; returns the process exit code. */
 int cmd_main(int argc, char **argv, cmd_ui_fn ui);

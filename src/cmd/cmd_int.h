@@ -7,6 +7,9 @@
 #include "config/config.h"
 
 int cmd_exit_for(int code);
+/* Load the configuration (default path when NULL), printing any error;
+ * 0 or CMD_EXIT_USAGE (also when it has no account). */
+int cmd_load_config(const char *path, struct config *cfg);
 /* The configuration in use (NULL for the demo); read-only once set. */
 const struct config *cmd_config(void);
 void cmd_set_config(const struct config *cfg);
@@ -27,5 +30,15 @@ int cmd_show(int argc, char **argv, const char *config_path);
 /* `cachet keys [--secret] [PATTERN]` (cmd_keys.c): exit 0 when it listed
  * something, 1 when nothing matched, 2 for bad usage or configuration. */
 int cmd_keys(int argc, char **argv, const char *config_path);
+
+/* `cachet send ...` (cmd_send.c) and `cachet outbox ...`
+ * (cmd_outbox_cli.c). */
+int cmd_send(int argc, char **argv, const char *config_path);
+int cmd_outbox(int argc, char **argv, const char *config_path);
+/* Submit the account's outbox at the start of a sync round; line gets a
+ * one-line report, "" when there was nothing to send. */
+struct store;
+void cmd_outbox_round(struct store *st, const struct config_account *a,
+    char *line, size_t len);
 
 #endif

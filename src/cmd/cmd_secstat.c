@@ -112,6 +112,15 @@ open_engines(void)
 	free(dir);
 }
 
+void
+cmd_crypto_ctx(struct crypto_ctx *out)
+{
+	open_engines();
+	memset(out, 0, sizeof(*out));
+	out->openpgp = tls.pgp;
+	out->smime = tls.smime;
+}
+
 int
 cmd_secstat_compute(struct store *st, int64_t msg_id, bool decrypt_nested,
     struct crypto_status *out, struct cachet_err *err)

@@ -15,6 +15,7 @@
 
 struct progress {
 	const char *account;
+	const struct config_account *acct;
 	bool quiet;
 	bool tty;
 	int64_t last_ms;
@@ -62,14 +63,27 @@ on_alert(void *ctx, const char *text)
 	    pr->account, text);
 }
 
+static void
+before_round(void *ctx, struct store *st)
+{
+	struct progress *pr = ctx;
+	char line[512];
+
+	cmd_outbox_round(st, pr->acct, line, sizeof(line));
+	if (line[0] != '\0' && !pr->quiet)
+		fprintf(stderr, "%s%s: %s\n", pr->tty ? "\r\033[K" : "",
+		    pr->account, line);
+}
+
 static int
 sync_one(const struct config_account *a, bool watch, bool quiet,
     volatile sig_atomic_t *stop)
 {
-	struct progress pr = {.account = a->name, .quiet = quiet};
+	struct progress pr = {.account = a->name, .acct = a, .quiet = quiet};
 	struct sync_opts o = {
 		.progress = on_progress,
 		.alert = on_alert,
+		.before_round = before_round,
 		.ctx = &pr,
 		.disable_caps = cmd_disabled_caps(),
 		.stop = stop,

@@ -64,6 +64,17 @@ on_alert(void *ctx, const char *text)
 	set_status(a->name, text);
 }
 
+static void
+before_round(void *ctx, struct store *st)
+{
+	const struct config_account *a = ctx;
+	char line[512];
+
+	cmd_outbox_round(st, a, line, sizeof(line));
+	if (line[0] != '\0')
+		set_status(a->name, line);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -71,6 +82,7 @@ worker_main(void *arg)
 	struct sync_opts o = {
 		.progress = on_progress,
 		.alert = on_alert,
+		.before_round = before_round,
 		.ctx = (void *)w->acct,
 		.disable_caps = cmd_disabled_caps(),
 		.stop = &stop,
@@ -117,11 +129,88 @@ cmd_workers_start(const struct config *cfg, const char *only)
 	}
 }
 
+/* Outbox submissions the UI started (cmd_ui_outbox_kick). */
+#define MAX_KICKS 8
+
+struct kick {
+	pthread_t thread;
+	char account[128];
+	bool used;
+};
+
+static struct kick kicks[MAX_KICKS];
+
+static void *
+kick_main(void *arg)
+{
+	struct kick *k = arg;
+	const struct config *cfg = cmd_config();
+	const struct config_account *a = cfg ? config_account_find(cfg,
+	    k->account) : NULL;
+	struct cachet_err err = {0};
+	struct store *st = NULL;
+	char *dir = store_account_dir(k->account), line[512];
+
+	if (a != NULL && store_open(&st, dir, &err) == 0) {
+		cmd_outbox_round(st, a, line, sizeof(line));
+		set_status(a->name, line[0] ? line : "outbox empty");
+	} else if (a != NULL) {
+		set_status(a->name, err.msg);
+	}
+	store_close(st);
+	free(dir);
+	return NULL;
+}
+
+void
+cmd_ui_outbox_kick(const char *account)
+{
+	size_t i;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < MAX_KICKS; i++) {
+		if (!kicks[i].used)
+			continue;
+		/* Reap the ones that are done. */
+		if (pthread_tryjoin_np(kicks[i].thread, NULL) == 0)
+			kicks[i].used = false;
+	}
+	for (i = 0; i < MAX_KICKS && kicks[i].used; i++)
+		;
+	if (i < MAX_KICKS) {
+		snprintf(kicks[i].account, sizeof(kicks[i].account), "%s",
+		    account);
+		kicks[i].used = pthread_create(&kicks[i].thread, NULL,
+		    kick_main, &kicks[i]) == 0;
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+/* Let submissions in progress finish (each is bounded by its timeout). */
+static void
+kicks_stop(void)
+{
+	struct timespec deadline;
+	size_t i;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 30;
+	for (i = 0; i < MAX_KICKS; i++) {
+		if (!kicks[i].used)
+			continue;
+		if (pthread_timedjoin_np(kicks[i].thread, NULL,
+		    &deadline) != 0)
+			pthread_detach(kicks[i].thread);
+		kicks[i].used = false;
+	}
+}
+
 void
 cmd_workers_stop(void)
 {
 	size_t i;
 
+	kicks_stop();
 	stop = 1;
 	for (i = 0; i < nworkers; i++) {
 		/* Wake a worker blocked in IDLE's poll. */

@@ -228,6 +228,14 @@ int store_search(struct store *st, int64_t folder_id, const char *query,
     int64_t **ids, size_t *n, struct cachet_err *err);
 
 /*
+ * Address fields (from, to or cc display strings, possibly lists) of
+ * messages whose field contains text (case-insensitive for ASCII), most
+ * recent first, at most limit; free each string and the array.
+ */
+int store_addresses(struct store *st, const char *text, size_t limit,
+    char ***out, size_t *n, struct cachet_err *err);
+
+/*
  * Pending operations made offline, replayed by sync in id order.
  * Queuing an operation also applies it to the local view at once (flags
  * changed, message hidden for delete/move) inside one transaction.

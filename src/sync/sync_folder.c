@@ -350,7 +350,12 @@ sync_selected(struct sync_ctx *c, struct select_state *s,
 	if (known_v == 0)
 		r = store_folder_set_state(c->st, c->folder_id,
 		    sel.uidvalidity, 0, 0, err);
-	if (r == 0 && known_v != 0)
+	/*
+	 * A folder seen for the first time (or just cleared) can only have
+	 * appends queued, which need no UIDs: replay them now, so a sent
+	 * copy for a new Sent folder goes in the round that made it.
+	 */
+	if (r == 0)
 		r = replay_ops(c, &replayed, err);
 	if (r == 0 && known_v != 0)
 		r = sync_expunges(c, s, sel.qresync_used, err);

@@ -136,8 +136,10 @@ util_read_file(const char *path, char **data, size_t *len,
 	return 0;
 }
 
-int
-util_run_capture(const char *cmd, char **out, struct cachet_err *err)
+/* cmd, or with arg: cmd "$1" where $1 is arg (never spliced into text). */
+static int
+run_capture(const char *cmd, const char *arg, char **out,
+    struct cachet_err *err)
 {
 	struct buf b = BUF_INIT;
 	int pfd[2], status;
@@ -160,7 +162,14 @@ util_run_capture(const char *cmd, char **out, struct cachet_err *err)
 			dup2(devnull, 0);
 		dup2(pfd[1], 1);
 		signal(SIGPIPE, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		if (arg == NULL) {
+			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		} else {
+			char *script = xasprintf("%s \"$1\"", cmd);
+
+			execl("/bin/sh", "sh", "-c", script, "sh", arg,
+			    (char *)NULL);
+		}
 		_exit(127);
 	}
 	close(pfd[1]);
@@ -191,4 +200,17 @@ util_run_capture(const char *cmd, char **out, struct cachet_err *err)
 		b.data[--b.len] = '\0';
 	*out = buf_detach(&b, NULL);
 	return 0;
+}
+
+int
+util_run_capture(const char *cmd, char **out, struct cachet_err *err)
+{
+	return run_capture(cmd, NULL, out, err);
+}
+
+int
+util_run_capture_arg(const char *cmd, const char *arg, char **out,
+    struct cachet_err *err)
+{
+	return run_capture(cmd, arg, out, err);
 }

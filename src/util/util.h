@@ -144,6 +144,10 @@ int util_read_file(const char *path, char **data, size_t *len,
  * The output is a secret: free it with util_free_secret.
  */
 int util_run_capture(const char *cmd, char **out, struct cachet_err *err);
+/* The same with one argument, given to the command as "$1" (query_cmd):
+ * the argument is never part of the command text. */
+int util_run_capture_arg(const char *cmd, const char *arg, char **out,
+    struct cachet_err *err);
 
 /* Monotonic clock in milliseconds. */
 int64_t util_now_ms(void);
