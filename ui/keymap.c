@@ -21,6 +21,9 @@ static const char *const ctx_names[KEYMAP_NCTX] = {
 	[KEYMAP_PAGER] = "pager",
 	[KEYMAP_HELP] = "help",
 	[KEYMAP_DETAILS] = "details",
+	[KEYMAP_COMPOSE] = "compose",
+	[KEYMAP_OUTBOX] = "outbox",
+	[KEYMAP_PICKER] = "picker",
 };
 
 static const struct {
@@ -69,6 +72,33 @@ static const struct {
 	[UI_A_COPY] = {"copy-message", "copy the message to a folder"},
 	[UI_A_UNDO] = {"undo",
 	    "take back the last delete or move until it is synced"},
+	[UI_A_COMPOSE] = {"compose", "write a new message"},
+	[UI_A_REPLY] = {"reply", "reply to the sender"},
+	[UI_A_REPLY_ALL] = {"reply-all",
+	    "reply to the sender and all recipients"},
+	[UI_A_FORWARD] = {"forward", "forward the message inline"},
+	[UI_A_FORWARD_ATTACH] = {"forward-attach",
+	    "forward the message as an attachment"},
+	[UI_A_RESUME_DRAFT] = {"resume-draft",
+	    "go on writing a saved draft (or the message as a new one)"},
+	[UI_A_OUTBOX] = {"outbox", "messages waiting to be sent"},
+	[UI_A_SEND] = {"send", "send the message"},
+	[UI_A_POSTPONE] = {"postpone", "save the message to Drafts"},
+	[UI_A_EDIT] = {"edit", "edit the message again"},
+	[UI_A_CANCEL] = {"cancel", "discard the message (asks first)"},
+	[UI_A_ATTACH] = {"attach", "attach a file"},
+	[UI_A_DETACH] = {"detach", "remove the selected attachment"},
+	[UI_A_RENAME_ATTACHMENT] = {"rename-attachment",
+	    "change the file name the selected attachment is sent under"},
+	[UI_A_TOGGLE_SIGN] = {"toggle-sign", "sign or do not sign"},
+	[UI_A_TOGGLE_ENCRYPT] = {"toggle-encrypt",
+	    "encrypt or do not encrypt"},
+	[UI_A_CYCLE_PROTOCOL] = {"cycle-protocol",
+	    "protocol: auto, OpenPGP, S/MIME"},
+	[UI_A_CHOOSE_KEY] = {"choose-key",
+	    "choose the key for the selected recipient"},
+	[UI_A_RETRY] = {"retry", "send a held message again"},
+	[UI_A_SEND_NOW] = {"send-now", "submit the waiting messages now"},
 };
 
 static const struct {

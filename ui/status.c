@@ -15,20 +15,19 @@ status_draw(struct ui *ui, WINDOW *w)
 	const struct ui_view_ops *v = ui_top(ui);
 	struct ui_account *acct = account_current(ui);
 	struct buf b = BUF_INIT;
-	char *safe;
+	char *safe, sync[256];
 
 	buf_addf(&b, " [%s] ", acct ? acct->name : "no account");
 	if (v != NULL && v->status != NULL)
 		v->status(ui, &b);
-	if (ui->args->offline) {
+	if (ui->args->offline)
 		buf_adds(&b, "  offline");
-	} else {
-		char sync[256];
-
-		/* What the background sync workers are doing. */
-		if (cmd_sync_status(sync, sizeof(sync), NULL) && sync[0])
-			buf_addf(&b, "  %s", sync);
-	}
+	/*
+	 * What the background workers are doing: sync, and outbox
+	 * submission (which runs offline too, when asked).
+	 */
+	if (cmd_sync_status(sync, sizeof(sync), NULL) && sync[0])
+		buf_addf(&b, "  %s", sync);
 	/* Everything here is sanitised already; once more costs nothing. */
 	safe = util_sanitize(b.data, b.len, false, false);
 	draw_text(w, 0, 0, getmaxx(w), safe, a, true);

@@ -236,10 +236,56 @@ ui_folder_changed(struct ui *ui)
 	ui_dirty(ui, UI_DIRTY_SIDEBAR | UI_DIRTY_MAIN | UI_DIRTY_STATUS);
 }
 
+/* Start writing or open the outbox; false for other actions. */
+static bool
+ui_compose_action(struct ui *ui, enum ui_action a)
+{
+	switch (a) {
+	case UI_A_COMPOSE:
+		compose_start_new(ui);
+		return true;
+	case UI_A_REPLY:
+		compose_start_reply(ui, COMPOSE_REPLY);
+		return true;
+	case UI_A_REPLY_ALL:
+		compose_start_reply(ui, COMPOSE_REPLY_ALL);
+		return true;
+	case UI_A_FORWARD:
+		compose_start_reply(ui, COMPOSE_FORWARD_INLINE);
+		return true;
+	case UI_A_FORWARD_ATTACH:
+		compose_start_reply(ui, COMPOSE_FORWARD_ATTACH);
+		return true;
+	case UI_A_RESUME_DRAFT:
+		compose_start_draft(ui);
+		return true;
+	case UI_A_OUTBOX:
+		view_outbox_open(ui);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Leaving for another folder or quitting would drop the message. */
+static bool
+ui_compose_blocks(struct ui *ui, enum ui_action a)
+{
+	if (!ui->compose.active)
+		return false;
+	if (a != UI_A_QUIT && a != UI_A_NEXT_FOLDER &&
+	    a != UI_A_PREV_FOLDER && a != UI_A_SEARCH)
+		return false;
+	ui_error(ui, "send, postpone or cancel the message first");
+	return true;
+}
+
 /* Actions that belong to no view, or that the top view left alone. */
 static void
 ui_global_action(struct ui *ui, enum ui_action a)
 {
+	if (ui_compose_blocks(ui, a) || ui_compose_action(ui, a))
+		return;
 	switch (a) {
 	case UI_A_QUIT:
 		ui->quit = true;
@@ -318,6 +364,8 @@ ui_poll(struct ui *ui)
 {
 	int64_t now = util_now_ms();
 	bool changed = false;
+	unsigned gen = 0;
+	char sync[8];
 	size_t i;
 
 	if (now - ui->last_poll < UI_POLL_MS)
@@ -325,17 +373,17 @@ ui_poll(struct ui *ui)
 	ui->last_poll = now;
 	for (i = 0; i < ui->nacct; i++)
 		changed |= account_refresh(ui, &ui->acct[i]);
-	if (!ui->args->offline) {
-		unsigned gen = 0;
-		char sync[8];
-
-		/* Workers changed their status line: show it. */
-		if (cmd_sync_status(sync, sizeof(sync), &gen) &&
-		    gen != ui->sync_gen) {
-			ui->sync_gen = gen;
-			ui_dirty(ui, UI_DIRTY_STATUS);
-		}
+	/*
+	 * Workers changed the store, or their status line (sync, outbox
+	 * submission) may have changed: show it.
+	 */
+	if (cmd_sync_status(sync, sizeof(sync), &gen)) {
+		ui->sync_gen = gen;
+		ui_dirty(ui, UI_DIRTY_STATUS);
 	}
+	/* The outbox view shows background submission as it goes. */
+	if (ui_top(ui) == &view_outbox_ops)
+		ui_dirty(ui, UI_DIRTY_MAIN | UI_DIRTY_STATUS);
 	if (changed) {
 		view_index_invalidate(ui);
 		ui_dirty(ui, UI_DIRTY_SIDEBAR | UI_DIRTY_MAIN |
@@ -445,6 +493,9 @@ ui_free(struct ui *ui)
 {
 	while (ui->depth > 1)
 		ui_pop(ui);
+	/* A message still being written (the UI was told to end). */
+	if (ui->compose.active)
+		compose_discard(ui);
 	ui->depth = 0;
 	view_pager_release(ui);
 	view_index_release(ui);

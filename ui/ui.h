@@ -20,6 +20,7 @@
 #include <wchar.h>
 
 #include "cmd/cmd.h"
+#include "compose/compose.h"
 #include "crypto/crypto.h"
 #include "model/model.h"
 #include "store/store.h"
@@ -43,6 +44,9 @@ enum keymap_ctx {
 	KEYMAP_PAGER,
 	KEYMAP_HELP,
 	KEYMAP_DETAILS,
+	KEYMAP_COMPOSE,
+	KEYMAP_OUTBOX,
+	KEYMAP_PICKER,
 	KEYMAP_NCTX,
 };
 
@@ -81,6 +85,26 @@ enum ui_action {
 	UI_A_MOVE,
 	UI_A_COPY,
 	UI_A_UNDO,
+	UI_A_COMPOSE,
+	UI_A_REPLY,
+	UI_A_REPLY_ALL,
+	UI_A_FORWARD,
+	UI_A_FORWARD_ATTACH,
+	UI_A_RESUME_DRAFT,
+	UI_A_OUTBOX,
+	UI_A_SEND,
+	UI_A_POSTPONE,
+	UI_A_EDIT,
+	UI_A_CANCEL,
+	UI_A_ATTACH,
+	UI_A_DETACH,
+	UI_A_RENAME_ATTACHMENT,
+	UI_A_TOGGLE_SIGN,
+	UI_A_TOGGLE_ENCRYPT,
+	UI_A_CYCLE_PROTOCOL,
+	UI_A_CHOOSE_KEY,
+	UI_A_RETRY,
+	UI_A_SEND_NOW,
 	UI_A_COUNT,
 };
 
@@ -270,6 +294,9 @@ extern const struct ui_view_ops view_pager_ops;
 extern const struct ui_view_ops view_help_ops;
 extern const struct ui_view_ops view_details_ops;
 extern const struct ui_view_ops view_keys_ops;
+extern const struct ui_view_ops view_compose_ops;
+extern const struct ui_view_ops view_outbox_ops;
+extern const struct ui_view_ops view_keypick_ops;
 
 /* The message index of the current folder or of a search. */
 struct ui_index {
@@ -483,6 +510,111 @@ struct ui_save {
 /* Ask which part of the pager's message to save, and where. */
 void attach_save_start(struct ui *ui);
 
+/* --- writing mail (compose*.c, view_compose.c) --- */
+
+/* One row of the compose screen, sanitised for drawing. */
+struct compose_row {
+	char *text;
+	enum theme_style style;
+	int kind;			/* COMPOSE_ROW_* */
+	size_t idx;			/* attachment or key status index */
+};
+
+enum {
+	COMPOSE_ROW_TEXT,
+	COMPOSE_ROW_ATT,
+	COMPOSE_ROW_KEY,
+};
+
+struct ui_compose {
+	bool active;			/* a message is being written */
+	struct compose_msg msg;
+	size_t acct;			/* the account it is written from */
+	bool is_new;			/* not a reply, forward or draft */
+	bool shown;			/* the compose screen was reached */
+	int64_t draft_id;		/* the resumed draft (Drafts), or 0 */
+	int64_t draft_folder;
+	uint32_t draft_uid;
+	char *path;			/* the editor file while it exists */
+	char *orig;			/* the text first written to it */
+	/* Per-recipient key status, recomputed when stale. */
+	struct compose_keystat *ks;
+	size_t nks;
+	enum compose_proto auto_proto;
+	char *ks_error;
+	bool ks_stale;
+	/* The screen's rows, rebuilt when stale. */
+	struct compose_row *rows;
+	size_t nrows;
+	bool rows_stale;
+	size_t sel;			/* selected row (ATT or KEY), or -1 */
+	size_t top;
+	int confirm;			/* send: the next safety question */
+};
+
+/* Start writing: new message, reply, forward or resumed draft. */
+void compose_start_new(struct ui *ui);
+void compose_start_reply(struct ui *ui, enum compose_reply_mode mode);
+void compose_start_draft(struct ui *ui);
+/* True (after saying so) when a message is being written already. */
+bool compose_busy(struct ui *ui);
+/* Send, postpone, cancel (asking first) from the compose screen. */
+void compose_send(struct ui *ui);
+void compose_postpone(struct ui *ui);
+void compose_cancel(struct ui *ui);
+/* Forget the message (wiped), its editor file and the screen. */
+void compose_discard(struct ui *ui);
+/* The message changed: key status and rows are redone on next draw. */
+void compose_changed(struct ui *ui);
+
+/*
+ * Run the editor on the message (compose_edit.c): write the editor file,
+ * leave curses, run $VISUAL/$EDITOR (vi), come back and parse the file.
+ * Shows the compose screen on success; asks to edit again on a parse
+ * error; an unchanged file of a new message cancels it.
+ */
+void compose_edit(struct ui *ui);
+/* Remove the editor file, overwriting it first. */
+void compose_edit_cleanup(struct ui *ui);
+
+/* The compose screen (view_compose.c). */
+void view_compose_show(struct ui *ui);
+void view_compose_release_rows(struct ui *ui);
+/* The selected row's attachment or key status index ((size_t)-1: none). */
+size_t view_compose_selected(struct ui *ui, int kind);
+/* Attachments from the compose screen (compose_att.c). */
+void compose_att_add(struct ui *ui);
+void compose_att_remove(struct ui *ui);
+void compose_att_rename(struct ui *ui);
+
+/* The key picker (view_keypick.c): the candidates for one recipient. */
+struct ui_keypick {
+	struct crypto_key *keys;
+	size_t n;
+	size_t sel;
+	size_t top;
+	char *addr;
+	enum compose_proto proto;
+	char *warn;
+};
+
+void view_keypick_open(struct ui *ui, const char *addr,
+    enum compose_proto proto);
+
+/* --- the outbox (view_outbox.c) --- */
+
+struct ui_outbox {
+	struct store_outbox *e;
+	size_t n;
+	size_t sel;
+	size_t top;
+	size_t acct;
+	int64_t del_id;			/* waiting for "delete?" */
+	char *error;			/* why the list could not be read */
+};
+
+void view_outbox_open(struct ui *ui);
+
 /* --- the bottom-line prompt (prompt.c) --- */
 
 #define PROMPT_MAX 256
@@ -542,7 +674,7 @@ enum ui_sidebar {
 };
 
 #define UI_SIDEBAR_MIN_COLS 100
-#define UI_STACK_MAX 4
+#define UI_STACK_MAX 6
 #define UI_POLL_MS 5000
 
 struct ui {
@@ -569,6 +701,9 @@ struct ui {
 	struct ui_prompt prompt;
 	struct ui_msgop op;
 	struct ui_save save;
+	struct ui_compose compose;
+	struct ui_keypick keypick;
+	struct ui_outbox outbox;
 
 	char msg[256];
 	bool msg_error;
