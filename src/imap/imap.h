@@ -116,6 +116,10 @@ int imap_fetch_flags(struct imap *im, uint32_t first, uint64_t changedsince,
 /* UID SEARCH ALL, ascending. */
 int imap_uid_search_all(struct imap *im, uint32_t **uids, size_t *n,
     struct cachet_err *err);
+/* UID SEARCH CHARSET UTF-8 TEXT text (headers and body, on the server),
+ * ascending; control bytes in text become spaces. */
+int imap_uid_search_text(struct imap *im, const char *text, uint32_t **uids,
+    size_t *n, struct cachet_err *err);
 
 /* UID STORE +FLAGS / -FLAGS (silent). */
 int imap_store_flags(struct imap *im, uint32_t uid, uint32_t add,

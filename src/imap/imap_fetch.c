@@ -395,11 +395,12 @@ cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int
-imap_uid_search_all(struct imap *im, uint32_t **uids, size_t *n,
+/* UID SEARCH with key (consumed), ascending UIDs. */
+static int
+uid_search(struct imap *im, const char *charset,
+    struct mailimap_search_key *key, uint32_t **uids, size_t *n,
     struct cachet_err *err)
 {
-	struct mailimap_search_key *key = mailimap_search_key_new_all();
 	clist *result = NULL;
 	clistiter *it;
 	size_t i = 0;
@@ -407,7 +408,7 @@ imap_uid_search_all(struct imap *im, uint32_t **uids, size_t *n,
 
 	*uids = NULL;
 	*n = 0;
-	r = mailimap_uid_search(im->s, NULL, key, &result);
+	r = mailimap_uid_search(im->s, charset, key, &result);
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, err, "UID SEARCH");
@@ -418,4 +419,33 @@ imap_uid_search_all(struct imap *im, uint32_t **uids, size_t *n,
 	mailimap_search_result_free(result);
 	qsort(*uids, *n, sizeof(uint32_t), cmp_u32);
 	return 0;
+}
+
+int
+imap_uid_search_all(struct imap *im, uint32_t **uids, size_t *n,
+    struct cachet_err *err)
+{
+	return uid_search(im, NULL, mailimap_search_key_new_all(), uids, n,
+	    err);
+}
+
+int
+imap_uid_search_text(struct imap *im, const char *text, uint32_t **uids,
+    size_t *n, struct cachet_err *err)
+{
+	char *t;
+	size_t i;
+
+	*uids = NULL;
+	*n = 0;
+	if (text == NULL || *text == '\0' || strlen(text) > 1000)
+		return cachet_err(err, CACHET_E_INVAL,
+		    "search text empty or too long");
+	/* Sent as a string or literal by libetpan; no control bytes. */
+	t = xstrdup(text);
+	for (i = 0; t[i] != '\0'; i++)
+		if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f)
+			t[i] = ' ';
+	return uid_search(im, "UTF-8", mailimap_search_key_new_text(t), uids,
+	    n, err);
 }

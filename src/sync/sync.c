@@ -44,8 +44,8 @@ tls_mode(enum config_tls t)
 	return IMAP_TLS_IMPLICIT;
 }
 
-static int
-connect_account(struct sync_ctx *c, struct cachet_err *err)
+int
+sync_connect(struct sync_ctx *c, struct cachet_err *err)
 {
 	const struct config_account *a = c->acct;
 	char *secret = NULL;
@@ -188,7 +188,7 @@ sync_account(const struct config_account *acct, struct store *st,
 	memset(stats, 0, sizeof(*stats));
 	if (o != NULL && o->before_round != NULL)
 		o->before_round(o->ctx, st);
-	r = connect_account(&c, err);
+	r = sync_connect(&c, err);
 	if (r != 0)
 		return r;
 	r = sync_connected(&c, err);
@@ -234,7 +234,7 @@ sync_watch(const struct config_account *acct, struct store *st,
 		if (o != NULL && o->before_round != NULL)
 			o->before_round(o->ctx, st);
 		if (c.im == NULL) {
-			r = connect_account(&c, err);
+			r = sync_connect(&c, err);
 			if (r == CACHET_E_TLS || r == CACHET_E_AUTH ||
 			    r == CACHET_E_CMD)
 				return r;	/* retrying will not help */

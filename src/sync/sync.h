@@ -70,4 +70,14 @@ int sync_account(const struct config_account *acct, struct store *st,
 int sync_watch(const struct config_account *acct, struct store *st,
     const struct sync_opts *o, struct cachet_err *err);
 
+/*
+ * Search a folder on the server (UID SEARCH TEXT: headers and bodies,
+ * including messages whose bodies are not stored) and return the store
+ * ids of the matches, newest UID first. Matches not in the store yet
+ * are counted in *unsynced (may be NULL) and left out (sync_search.c).
+ */
+int sync_search_server(const struct config_account *acct, struct store *st,
+    const char *folder, const char *text, const struct sync_opts *o,
+    int64_t **ids, size_t *n, size_t *unsynced, struct cachet_err *err);
+
 #endif

@@ -23,6 +23,8 @@ struct sync_ctx {
 	struct cachet_err cb_err;	/* error raised inside a callback */
 };
 
+/* Log in to the account's server (c->im), credentials from its commands. */
+int sync_connect(struct sync_ctx *c, struct cachet_err *err);
 void sync_progress(struct sync_ctx *c, const char *phase, uint32_t done,
     uint32_t total);
 bool sync_stopped(const struct sync_ctx *c);
