@@ -31,10 +31,27 @@ int cmd_show(int argc, char **argv, const char *config_path);
  * something, 1 when nothing matched, 2 for bad usage or configuration. */
 int cmd_keys(int argc, char **argv, const char *config_path);
 
+/*
+ * The account's own keys per protocol, encrypt-to-self and Autocrypt
+ * choices into m before it is built (cmd_send_ui.c).
+ */
+struct compose_msg;
+void cmd_send_account_keys(const struct config_account *a,
+    struct compose_msg *m);
 /* `cachet send ...` (cmd_send.c) and `cachet outbox ...`
  * (cmd_outbox_cli.c). */
 int cmd_send(int argc, char **argv, const char *config_path);
 int cmd_outbox(int argc, char **argv, const char *config_path);
+/*
+ * The configuration for commands that only need its [crypto] section:
+ * a missing default file is no error (cfg stays empty, 0 returned).
+ */
+int cmd_load_crypto_config(const char *config_path, struct config *cfg);
+/* `cachet import [FILE|-]` (cmd_import.c). */
+int cmd_import(int argc, char **argv, const char *config_path);
+/* `cachet search [--server] [--account NAME] [--folder NAME] QUERY...`
+ * (cmd_search.c). */
+int cmd_search(int argc, char **argv, const char *config_path);
 /* Submit the account's outbox at the start of a sync round; line gets a
  * one-line report, "" when there was nothing to send. */
 struct store;

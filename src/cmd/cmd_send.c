@@ -197,6 +197,7 @@ build(const struct send_opts *so, const struct config_account *a,
 		m->from = xstrdup(a->from);
 	}
 	m->security |= so->security;
+	cmd_send_account_keys(a, m);
 	if (so->proto != COMPOSE_PROTO_AUTO)
 		m->proto = so->proto;
 	for (i = 0; i < so->nattach; i++)

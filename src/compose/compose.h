@@ -44,6 +44,18 @@ struct compose_attachment {
 	size_t len;
 };
 
+/*
+ * The user's own keys for one protocol, from the account's configuration:
+ * fingerprints (or addresses), "" for "find by the From address". Fixed
+ * size so that a compose_msg can be copied by value.
+ */
+#define COMPOSE_OWNKEY_MAX 130
+struct compose_ownkeys {
+	char sign[COMPOSE_OWNKEY_MAX];		/* signing key */
+	char encrypt[COMPOSE_OWNKEY_MAX];	/* encryption key: encrypt to
+						 * self, Autocrypt, attached */
+};
+
 /* A chosen key for one address (from the compose screen's picker). */
 struct compose_keychoice {
 	char *addr;		/* lower-case bare address */
@@ -75,9 +87,24 @@ struct compose_msg {
 	bool quotes_decrypted;	/* the quoted text was decrypted */
 	bool orig_encrypted;
 	bool orig_signed;
+	/*
+	 * Own keys per protocol (compose_msg_own_keys fills them). The key
+	 * of the protocol in use is taken unless sign_key / enc_self_key
+	 * override it for every protocol.
+	 */
+	struct compose_ownkeys own_pgp;
+	struct compose_ownkeys own_smime;
+	bool autocrypt_mutual;	/* Autocrypt prefer-encrypt=mutual */
 };
 
 void compose_msg_init(struct compose_msg *m);
+/*
+ * Set m's own keys (compose_keydist.c); NULL or "" leaves one unset, a
+ * value too long for the field is ignored.
+ */
+void compose_msg_own_keys(struct compose_msg *m, const char *pgp_sign,
+    const char *pgp_encrypt, const char *smime_sign,
+    const char *smime_encrypt);
 void compose_msg_release(struct compose_msg *m);
 /* Append an attachment (copies the strings); name NULL: basename. */
 void compose_msg_attach_file(struct compose_msg *m, const char *path,
@@ -138,6 +165,13 @@ void compose_out_release(struct compose_out *o);
  * and, with encrypt_to_self, the sender; a recipient without a usable key
  * is refused (CACHET_E_INVAL naming the addresses) and nothing is built.
  * c holds the engines (either may be NULL when not needed).
+ * attach_pubkey: the sender's OpenPGP key (own_pgp.encrypt, else the From
+ * address) goes along armoured as application/pgp-keys, named
+ * OpenPGP_0x<last 16 hex digits of its fingerprint>.asc, inside what is
+ * signed and encrypted; no such key is an error. autocrypt: an Autocrypt
+ * header (Level 1) with the same key in minimal form is added to the
+ * outer header when the message goes out as OpenPGP or in the clear,
+ * never with S/MIME; without an OpenPGP key for From it is left out.
  */
 int compose_build(const struct compose_msg *m, const struct crypto_ctx *c,
     struct compose_out *out, struct cachet_err *err);

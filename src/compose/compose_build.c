@@ -6,9 +6,14 @@
  * key is checked before any cryptography is done, and compose_secure
  * replaces the entity. A message that was to be encrypted is never sent
  * in the clear: without a valid key for everyone nothing is built.
+ * Each protocol signs with, and encrypts to self with, the user's own key
+ * for it (compose_keydist.c); the sender's public key, when asked for,
+ * is attached before anything is signed, and the Autocrypt header joins
+ * the outer header fields once the protocol is known.
  * Runs on the caller's thread, which owns the engines.
  */
-#include "compose/compose_int.h"
+#include "compose/compose_keydist_int.h"
+#include "compose/compose_mime_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +156,67 @@ plan_add_rcpt(struct plan *p, const char *fpr)
 	p->rcpts[p->nrcpts++] = xstrdup(fpr);
 }
 
+/* Append the n entries of k (moved) to *all. */
+static void
+keystats_join(struct compose_keystat **all, size_t *n,
+    struct compose_keystat *k, size_t kn)
+{
+	if (kn == 0) {
+		free(k);
+		return;
+	}
+	*all = xreallocarray(*all, *n + kn, sizeof(**all));
+	memcpy(*all + *n, k, kn * sizeof(*k));
+	*n += kn;
+	free(k);
+}
+
+/*
+ * compose_key_status with the own encryption key of each protocol: one
+ * protocol at a time when the two may differ. AUTO prefers OpenPGP.
+ */
+static int
+key_status_own(const struct compose_msg *m, const struct crypto_ctx *c,
+    struct compose_keystat **out, size_t *n, enum compose_proto *autop,
+    struct cachet_err *err)
+{
+	enum compose_proto protos[2] = { COMPOSE_PROTO_OPENPGP,
+	    COMPOSE_PROTO_SMIME };
+	struct compose_keystat *k = NULL;
+	struct compose_msg one_m;
+	struct crypto_ctx one_c;
+	enum compose_proto a;
+	size_t kn, i;
+	int rc;
+
+	if (!m->encrypt_to_self || !util_str_empty(m->enc_self_key) ||
+	    (m->own_pgp.encrypt[0] == '\0' && m->own_smime.encrypt[0] == '\0'))
+		return compose_key_status(m, c, out, n, autop, err);
+	*out = NULL;
+	*n = 0;
+	*autop = 0;
+	for (i = 0; i < 2; i++) {
+		memset(&one_c, 0, sizeof(one_c));
+		if ((i == 0 ? (one_c.openpgp = c->openpgp) :
+		    (one_c.smime = c->smime)) == NULL)
+			continue;
+		/* A shallow copy, never released: only the key differs. */
+		one_m = *m;
+		one_m.enc_self_key = (char *)compose_own_enc(m, protos[i]);
+		if ((rc = compose_key_status(&one_m, &one_c, &k, &kn, &a,
+		    err)) != 0) {
+			compose_keystats_free(*out, *n);
+			*out = NULL;
+			*n = 0;
+			return rc;
+		}
+		keystats_join(out, n, k, kn);
+		if (*autop == 0)
+			*autop = a;
+	}
+	return 0;
+}
+
 /*
  * Settle the protocol and the recipients' keys of an encrypted message
  * (m's recipients and own key as compose_key_status finds them; rcpts:
@@ -166,7 +232,7 @@ plan_encrypt(const struct compose_msg *m, const struct crypto_ctx *c,
 	size_t n = 0, i;
 	int rc;
 
-	if ((rc = compose_key_status(m, c, &ks, &n, &autop, err)) != 0)
+	if ((rc = key_status_own(m, c, &ks, &n, &autop, err)) != 0)
 		return rc;
 	p->proto = m->proto != COMPOSE_PROTO_AUTO ? m->proto : autop;
 	if (p->proto == 0)
@@ -210,7 +276,7 @@ can_sign_as(struct crypto_engine *e, const char *who)
  */
 static int
 plan_sign_proto(const struct compose_msg *m, const struct crypto_ctx *c,
-    struct plan *p, struct cachet_err *err)
+    const char *from, struct plan *p, struct cachet_err *err)
 {
 	struct compose_keystat *ks = NULL;
 	enum compose_proto order[3] = { 0, COMPOSE_PROTO_OPENPGP,
@@ -221,16 +287,16 @@ plan_sign_proto(const struct compose_msg *m, const struct crypto_ctx *c,
 	p->proto = m->proto;
 	if (p->proto != COMPOSE_PROTO_AUTO)
 		return 0;
-	if ((rc = compose_key_status(m, c, &ks, &n, &order[0], err)) != 0)
+	if ((rc = key_status_own(m, c, &ks, &n, &order[0], err)) != 0)
 		return rc;
 	compose_keystats_free(ks, n);
 	for (i = 0; i < 3 && p->proto == 0; i++)
 		if (order[i] != 0 && can_sign_as(engine_of(c, order[i]),
-		    p->signer))
+		    compose_own_signer(m, order[i], from)))
 			p->proto = order[i];
 	if (p->proto == 0)
 		return cachet_err(err, CACHET_E_INVAL, "cannot sign: no "
-		    "signing key for %s", p->signer);
+		    "signing key for %s", from);
 	return 0;
 }
 
@@ -239,25 +305,28 @@ plan_make(const struct compose_msg *m, const struct crypto_ctx *c,
     unsigned sec, const struct compose_parts *parts, bool draft,
     struct plan *p, struct cachet_err *err)
 {
+	const char *from = parts->env_from != NULL ? parts->env_from : "";
 	int rc;
 
 	memset(p, 0, sizeof(*p));
 	if (c == NULL)
 		return cachet_err(err, CACHET_E_INVAL,
 		    "no crypto engines to sign or encrypt with");
-	p->signer = xstrdup(!util_str_empty(m->sign_key) ? m->sign_key :
-	    parts->env_from != NULL ? parts->env_from : "");
-	if ((sec & COMPOSE_SIGN) && *p->signer == '\0')
+	if ((sec & COMPOSE_SIGN) && *from == '\0' &&
+	    util_str_empty(m->sign_key))
 		return cachet_err(err, CACHET_E_INVAL,
 		    "cannot sign: no sender");
 	if (sec & COMPOSE_ENCRYPT)
 		rc = plan_encrypt(m, c, draft ? NULL : parts->rcpts,
 		    draft ? 0 : parts->nrcpts, p, err);
 	else
-		rc = plan_sign_proto(m, c, p, err);
+		rc = plan_sign_proto(m, c, from, p, err);
 	if (rc == 0 && engine_of(c, p->proto) == NULL)
 		rc = cachet_err(err, CACHET_E_INVAL, "no %s engine",
 		    proto_name(p->proto));
+	/* The signing key of the protocol settled on. */
+	if (rc == 0)
+		p->signer = xstrdup(compose_own_signer(m, p->proto, from));
 	return rc;
 }
 
@@ -286,6 +355,24 @@ out_fill(struct compose_out *out, struct compose_parts *parts,
 	parts->message_id = NULL;
 }
 
+/* The Autocrypt header goes at the end of the outer header fields. */
+static void
+add_autocrypt(const struct compose_msg *m, const struct crypto_ctx *c,
+    enum compose_proto proto, struct compose_parts *parts)
+{
+	char *h, *all;
+
+	if (!m->autocrypt || proto == COMPOSE_PROTO_SMIME ||
+	    parts->env_from == NULL ||
+	    (h = compose_autocrypt_header(m, c, parts->env_from)) == NULL)
+		return;
+	all = xasprintf("%s%s", parts->headers != NULL ? parts->headers : "",
+	    h);
+	free(parts->headers);
+	parts->headers = all;
+	free(h);
+}
+
 /*
  * Build m with MIME options o and security sec, the keys as
  * compose_key_status finds them for m_keys; a draft is encrypted to the
@@ -308,6 +395,8 @@ build(const struct compose_msg *m, const struct compose_msg *m_keys,
 	if ((rc = compose_mime_build(m, o, &parts, err)) != 0)
 		goto out;
 	if (sec == 0) {
+		if (m_keys == m)
+			add_autocrypt(m, c, 0, &parts);
 		out_fill(out, &parts, parts.entity, parts.entity_len, 0);
 		goto out;
 	}
@@ -317,6 +406,8 @@ build(const struct compose_msg *m, const struct compose_msg *m_keys,
 	    (const char *const *)p.rcpts, p.nrcpts, parts.entity,
 	    parts.entity_len, &ent, &elen, err)) != 0)
 		goto out;
+	if (m_keys == m)
+		add_autocrypt(m, c, p.proto, &parts);
 	out_fill(out, &parts, ent, elen, p.proto);
 out:
 	if (parts.entity != NULL)
@@ -327,25 +418,69 @@ out:
 	return rc;
 }
 
+/*
+ * m with the sender's public key as one more attachment, in *with (a
+ * shallow copy sharing m's strings; only with->atts and the key's
+ * attachment are its own: release_with frees them).
+ */
+static int
+with_pubkey(const struct compose_msg *m, const struct crypto_ctx *c,
+    struct compose_msg *with, struct cachet_err *err)
+{
+	struct compose_addr *from = NULL;
+	struct compose_attachment key;
+	size_t nfrom = 0;
+	int rc;
+
+	if ((rc = compose_addrs_parse(m->from, &from, &nfrom, err)) != 0)
+		return rc;
+	if (nfrom != 1)
+		rc = cachet_err(err, CACHET_E_INVAL,
+		    "From must hold exactly one address");
+	else
+		rc = compose_keydist_att(m, c, from[0].addr, &key, err);
+	compose_addrs_free(from, nfrom);
+	if (rc != 0)
+		return rc;
+	*with = *m;
+	with->atts = xcalloc(m->natts + 1, sizeof(*with->atts));
+	if (m->natts > 0)
+		memcpy(with->atts, m->atts, m->natts * sizeof(*m->atts));
+	with->atts[with->natts++] = key;
+	return 0;
+}
+
+static void
+release_with(struct compose_msg *with)
+{
+	compose_keydist_att_release(&with->atts[with->natts - 1]);
+	free(with->atts);
+}
+
 int
 compose_build(const struct compose_msg *m, const struct crypto_ctx *c,
     struct compose_out *out, struct cachet_err *err)
 {
 	struct compose_mime_opts o = { false, false, NULL };
+	struct compose_msg with;
 	unsigned sec;
+	int rc;
 
 	if (out == NULL)
 		return cachet_err(err, CACHET_E_INVAL, "build: no output");
 	memset(out, 0, sizeof(*out));
 	if (m == NULL)
 		return cachet_err(err, CACHET_E_INVAL, "build: no message");
-	if (m->autocrypt || m->attach_pubkey)
-		return cachet_err(err, CACHET_E_INVAL, "cannot add the "
-		    "sender's public key (Autocrypt or attached): the crypto "
-		    "engines cannot export keys");
 	sec = m->security & (COMPOSE_SIGN | COMPOSE_ENCRYPT);
 	o.protect = (sec & COMPOSE_ENCRYPT) != 0;
-	return build(m, m, c, sec, &o, out, err);
+	if (!m->attach_pubkey)
+		return build(m, m, c, sec, &o, out, err);
+	/* The key is part of the content, so it is signed and encrypted. */
+	if ((rc = with_pubkey(m, c, &with, err)) != 0)
+		return rc;
+	rc = build(&with, &with, c, sec, &o, out, err);
+	release_with(&with);
+	return rc;
 }
 
 int

@@ -245,9 +245,11 @@ choice_for(const struct compose_msg *m, const char *addr)
 /* Entries for addr, one per protocol with an engine. */
 static int
 status_addr(struct status *s, const char *addr, const char *fpr,
-    const char *origin, struct cachet_err *err)
+    const char *origin, bool self, struct cachet_err *err)
 {
 	struct crypto_engine *eng[2] = { s->c->openpgp, s->c->smime };
+	const char *own[2] = { s->m->own_pgp.encrypt,
+	    s->m->own_smime.encrypt };
 	enum compose_proto proto[2] = { COMPOSE_PROTO_OPENPGP,
 	    COMPOSE_PROTO_SMIME };
 	struct compose_keystat *ks;
@@ -260,14 +262,21 @@ status_addr(struct status *s, const char *addr, const char *fpr,
 		origin = "chosen";
 	}
 	for (i = 0; i < 2; i++) {
+		const char *use = fpr, *from = origin;
+
 		if (eng[i] == NULL)
 			continue;
+		/* The sender's own key of this protocol, when configured. */
+		if (self && use == NULL && !util_str_empty(own[i])) {
+			use = own[i];
+			from = "configured";
+		}
 		s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
 		ks = &s->v[s->n++];
 		memset(ks, 0, sizeof(*ks));
 		ks->addr = xstrdup(addr);
 		ks->proto = proto[i];
-		if ((rc = judge(eng[i], ks, fpr, origin, err)) != 0)
+		if ((rc = judge(eng[i], ks, use, from, err)) != 0)
 			return rc;
 	}
 	return 0;
@@ -308,13 +317,15 @@ status_all(struct status *s, struct cachet_err *err)
 	    (rc = addrs_parse(&a, s->m->bcc, err)) != 0)
 		goto out;
 	for (i = 0; i < a.n && rc == 0; i++)
-		rc = status_addr(s, a.v[i], NULL, NULL, err);
+		rc = status_addr(s, a.v[i], NULL, NULL, false, err);
 	if (rc != 0 || !s->m->encrypt_to_self)
 		goto out;
 	if ((rc = self_key(s->m, &self, &fpr, err)) != 0)
 		goto out;
-	if (fpr != NULL || !addrs_has(&a, self.v[0]))
-		rc = status_addr(s, self.v[0], fpr, "configured", err);
+	if (fpr != NULL || !addrs_has(&a, self.v[0]) ||
+	    s->m->own_pgp.encrypt[0] != '\0' ||
+	    s->m->own_smime.encrypt[0] != '\0')
+		rc = status_addr(s, self.v[0], fpr, "configured", true, err);
 out:
 	addrs_release(&a);
 	addrs_release(&self);

@@ -45,6 +45,14 @@ static const struct config_key account_keys[] = {
     {"sync", CONFIG_K_SYNC, ACCT(sync), false},
     {"folders", CONFIG_K_FOLDERS, ACCT(folders), false},
     {"timeout", CONFIG_K_TIMEOUT, ACCT(timeout), false},
+    {"openpgp_sign_key", CONFIG_K_KEYFPR, ACCT(openpgp_sign_key), false},
+    {"openpgp_encrypt_key", CONFIG_K_KEYFPR, ACCT(openpgp_encrypt_key),
+	false},
+    {"smime_sign_cert", CONFIG_K_KEYFPR, ACCT(smime_sign_cert), false},
+    {"smime_encrypt_cert", CONFIG_K_KEYFPR, ACCT(smime_encrypt_cert),
+	false},
+    {"encrypt_to_self", CONFIG_K_BOOL, ACCT(encrypt_to_self), false},
+    {"autocrypt", CONFIG_K_AUTOCRYPT, ACCT(autocrypt), false},
 };
 #undef ACCT
 
@@ -123,6 +131,8 @@ account_finish(struct config_parse *p)
 		a->drafts_folder = xstrdup("Drafts");
 	if (a->timeout == 0)
 		a->timeout = 20;
+	if (key_line(p, "encrypt_to_self") == 0)
+		a->encrypt_to_self = true;
 	return 0;
 }
 
@@ -487,6 +497,10 @@ account_release(struct config_account *a)
 	free(a->sent_folder);
 	free(a->drafts_folder);
 	free(a->query_cmd);
+	free(a->openpgp_sign_key);
+	free(a->openpgp_encrypt_key);
+	free(a->smime_sign_cert);
+	free(a->smime_encrypt_cert);
 	config_folders_free(a->folders);
 }
 

@@ -21,6 +21,12 @@ enum config_sync {
 	CONFIG_SYNC_FULL,	/* every message whole */
 };
 
+enum config_autocrypt {
+	CONFIG_AUTOCRYPT_NO,
+	CONFIG_AUTOCRYPT_YES,		/* header, no preference */
+	CONFIG_AUTOCRYPT_MUTUAL,	/* header with prefer-encrypt=mutual */
+};
+
 struct config_account {
 	char *name;		/* from the section header */
 	char *from;		/* "Name <addr>" identity, may be NULL */
@@ -43,6 +49,14 @@ struct config_account {
 	enum config_sync sync;	/* default headers */
 	char **folders;		/* NULL-terminated; NULL means all ("*") */
 	int timeout;		/* seconds, default 20, 1..3600 */
+	/* Own keys of this identity: fingerprints (upper-case hex, 40 or
+	 * 64 digits) or NULL: found by the From address. */
+	char *openpgp_sign_key;
+	char *openpgp_encrypt_key;
+	char *smime_sign_cert;
+	char *smime_encrypt_cert;
+	bool encrypt_to_self;	/* default true */
+	enum config_autocrypt autocrypt;	/* default no */
 	int line;		/* line of the section header */
 };
 

@@ -25,6 +25,9 @@ enum config_kind {
 	CONFIG_K_NAME_OR_FILE, /* char *: a bare name, or a file as above */
 	CONFIG_K_OPENPGP,  /* char *: OpenPGP engine name */
 	CONFIG_K_SMIME,    /* char *: S/MIME engine name */
+	CONFIG_K_KEYFPR,   /* char *: key fingerprint, 40 or 64 hex digits */
+	CONFIG_K_BOOL,     /* bool: yes|no */
+	CONFIG_K_AUTOCRYPT, /* enum config_autocrypt: no|yes|mutual */
 };
 
 struct config_key {
@@ -34,7 +37,7 @@ struct config_key {
 	bool required; /* empty is an error, not "unset" */
 };
 
-#define CONFIG_MAX_KEYS 24
+#define CONFIG_MAX_KEYS 32
 
 /* The state of one config_load call. */
 struct config_parse {

@@ -199,6 +199,64 @@ set_fingerprint(
 }
 
 /*
+ * A key's fingerprint: 40 (OpenPGP v4, gpgsm's SHA-1) or 64 hex digits
+ * (SHA-256 of a certificate, OpenPGP v5); colons and spaces ignored;
+ * stored in upper case without them, as the engines print them.
+ */
+static int
+set_key_fpr(struct config_parse *p, const struct config_key *k, const char *v)
+{
+	char hex[65];
+	size_t n = 0;
+
+	for (; *v; v++) {
+		if (*v == ':' || *v == ' ')
+			continue;
+		if (!isxdigit((unsigned char)*v) || n == 64)
+			return config_fail(p, p->lineno, "%s: expected a key "
+			    "fingerprint (40 or 64 hex digits)", k->name);
+		hex[n++] = (char)toupper((unsigned char)*v);
+	}
+	if (n != 40 && n != 64)
+		return config_fail(p, p->lineno, "%s: expected 40 or 64 hex "
+		    "digits, found %zu", k->name, n);
+	hex[n] = '\0';
+	*FIELD(p, k, char *) = xstrdup(hex);
+	return 0;
+}
+
+static int
+set_bool(struct config_parse *p, const struct config_key *k, const char *v)
+{
+	if (strcmp(v, "yes") == 0)
+		*FIELD(p, k, bool) = true;
+	else if (strcmp(v, "no") == 0)
+		*FIELD(p, k, bool) = false;
+	else
+		return config_fail(p, p->lineno,
+		    "%s: '%.40s' is not yes or no", k->name, v);
+	return 0;
+}
+
+static int
+set_autocrypt(struct config_parse *p, const struct config_key *k,
+    const char *v)
+{
+	enum config_autocrypt *a = FIELD(p, k, enum config_autocrypt);
+
+	if (strcmp(v, "no") == 0)
+		*a = CONFIG_AUTOCRYPT_NO;
+	else if (strcmp(v, "yes") == 0)
+		*a = CONFIG_AUTOCRYPT_YES;
+	else if (strcmp(v, "mutual") == 0)
+		*a = CONFIG_AUTOCRYPT_MUTUAL;
+	else
+		return config_fail(p, p->lineno,
+		    "%s: '%.40s' is not no, yes or mutual", k->name, v);
+	return 0;
+}
+
+/*
  * One entry of a folders list: a star may only end it, right after a
  * hierarchy delimiter (slash or dot).
  */
@@ -345,6 +403,12 @@ config_value_set(
 	case CONFIG_K_OPENPGP:
 	case CONFIG_K_SMIME:
 		return set_engine(p, k, value);
+	case CONFIG_K_KEYFPR:
+		return set_key_fpr(p, k, value);
+	case CONFIG_K_BOOL:
+		return set_bool(p, k, value);
+	case CONFIG_K_AUTOCRYPT:
+		return set_autocrypt(p, k, value);
 	}
 	return config_fail(p, p->lineno, "%s: internal error", k->name);
 }

@@ -5,8 +5,9 @@
  * Layers:
  *  - an *engine* (struct crypto_engine_ops) only transforms bytes and
  *    manages keys: verify a detached or opaque signature, decrypt, sign,
- *    encrypt, list/find/import keys. Engines are found by name in one table
- *    (crypto_engine_find); every call takes an engine instance, no globals.
+ *    encrypt, list/find/import/export keys. Engines are found by name in
+ *    one table (crypto_engine_find); every call takes an engine instance,
+ *    no globals.
  *    Shipped: "gpgme" for OpenPGP, "gpgme" for S/MIME (gpgsm), "openssl"
  *    for S/MIME (CMS API), and "fake" for unit tests of the code around.
  *  - the *framing* (PGP/MIME, inline PGP, S/MIME multipart/signed and
@@ -42,6 +43,7 @@ enum crypto_cap {
 	CRYPTO_CAP_FIND_KEYS = 1 << 4,
 	CRYPTO_CAP_LIST_KEYS = 1 << 5,
 	CRYPTO_CAP_IMPORT = 1 << 6,
+	CRYPTO_CAP_EXPORT = 1 << 7,
 };
 
 /* The result of one signature, judged on its own. */
@@ -185,6 +187,18 @@ struct crypto_engine_ops {
 	    struct cachet_err *err);
 	int (*import)(struct crypto_engine *e, const char *data, size_t len,
 	    struct crypto_key **out, size_t *n, struct cachet_err *err);
+	/*
+	 * The public key of who (an address or a fingerprint), for sending
+	 * to others: the one valid key or certificate that matches (no key:
+	 * CACHET_E_NOTFOUND; several: CACHET_E_INVAL, name one by
+	 * fingerprint). OpenPGP: ASCII-armoured; with minimal, binary and
+	 * stripped of third-party signatures (GPGME_EXPORT_MODE_MINIMAL:
+	 * what Autocrypt's keydata carries; every user ID and subkey stays).
+	 * S/MIME: the certificate alone, DER (minimal is ignored). *out is
+	 * owned by the caller and NUL-terminated after *outlen bytes.
+	 */
+	int (*export_key)(struct crypto_engine *e, const char *who,
+	    bool minimal, char **out, size_t *outlen, struct cachet_err *err);
 };
 
 /* Engine table lookup: the engine `name` serving `proto`, or NULL. */

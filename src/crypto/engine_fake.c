@@ -11,7 +11,8 @@
  *                  verified); "FAKENOMDC:" + anything fails as a message
  *                  without integrity protection
  *   keys           one fixed key, Fake Signer <fake@example.test>; import
- *                  accepts data starting with "FAKEKEY" and returns it
+ *                  accepts data starting with "FAKEKEY" and returns it;
+ *                  export gives "FAKEKEY <fpr>\n" for its address or fpr
  *
  * Runs on any thread; no state.
  */
@@ -272,12 +273,26 @@ fake_import(struct crypto_engine *e, const char *data, size_t len,
 	return fake_list_keys(e, NULL, false, out, n, err);
 }
 
+static int
+fake_export(struct crypto_engine *e, const char *who, bool minimal,
+    char **out, size_t *outlen, struct cachet_err *err)
+{
+	*out = NULL;
+	*outlen = 0;
+	if (who == NULL || (strcasecmp(who, FAKE_ADDR) != 0 &&
+	    strcasecmp(who, FAKE_FPR) != 0))
+		return cachet_err(err, CACHET_E_NOTFOUND, "fake: no key");
+	*out = xstrdup("FAKEKEY " FAKE_FPR "\n");
+	*outlen = strlen(*out);
+	return 0;
+}
+
 const struct crypto_engine_ops crypto_engine_fake = {
 	.name = "fake",
 	.protocols = CRYPTO_PROTO_OPENPGP | CRYPTO_PROTO_SMIME,
 	.caps = CRYPTO_CAP_VERIFY | CRYPTO_CAP_DECRYPT | CRYPTO_CAP_SIGN |
 	    CRYPTO_CAP_ENCRYPT | CRYPTO_CAP_FIND_KEYS | CRYPTO_CAP_LIST_KEYS |
-	    CRYPTO_CAP_IMPORT,
+	    CRYPTO_CAP_IMPORT | CRYPTO_CAP_EXPORT,
 	.open = fake_open,
 	.close = fake_close,
 	.verify_detached = fake_verify_detached,
@@ -287,4 +302,5 @@ const struct crypto_engine_ops crypto_engine_fake = {
 	.encrypt = fake_encrypt,
 	.list_keys = fake_list_keys,
 	.import = fake_import,
+	.export_key = fake_export,
 };

@@ -526,7 +526,7 @@ const struct crypto_engine_ops crypto_engine_gpgme = {
 	.protocols = CRYPTO_PROTO_OPENPGP | CRYPTO_PROTO_SMIME,
 	.caps = CRYPTO_CAP_VERIFY | CRYPTO_CAP_DECRYPT | CRYPTO_CAP_SIGN |
 	    CRYPTO_CAP_ENCRYPT | CRYPTO_CAP_FIND_KEYS | CRYPTO_CAP_LIST_KEYS |
-	    CRYPTO_CAP_IMPORT,
+	    CRYPTO_CAP_IMPORT | CRYPTO_CAP_EXPORT,
 	.open = gme_open,
 	.close = gme_close,
 	.verify_detached = gme_verify_detached,
@@ -536,4 +536,5 @@ const struct crypto_engine_ops crypto_engine_gpgme = {
 	.encrypt = crypto_gpgme_encrypt,
 	.list_keys = crypto_gpgme_list_keys,
 	.import = crypto_gpgme_import,
+	.export_key = crypto_gpgme_export,
 };

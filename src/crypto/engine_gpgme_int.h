@@ -89,6 +89,10 @@ int crypto_gpgme_encrypt(struct crypto_engine *e,
     const char *data, size_t len, char **out, size_t *outlen,
     struct cachet_err *err);
 
+/* engine_gpgme_export.c: public keys for others (crypto.h export_key) */
+int crypto_gpgme_export(struct crypto_engine *e, const char *who,
+    bool minimal, char **out, size_t *outlen, struct cachet_err *err);
+
 /* engine_gpgme_x509.c: what GPGME does not say about X.509 objects */
 struct crypto_gpgme_x509 {
 	char *fpr_sha256;	/* upper-case hex */

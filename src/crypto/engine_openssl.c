@@ -268,7 +268,8 @@ const struct crypto_engine_ops crypto_engine_openssl = {
 	.name = "openssl",
 	.protocols = CRYPTO_PROTO_SMIME,
 	.caps = CRYPTO_CAP_VERIFY | CRYPTO_CAP_DECRYPT | CRYPTO_CAP_SIGN |
-	    CRYPTO_CAP_ENCRYPT | CRYPTO_CAP_LIST_KEYS | CRYPTO_CAP_IMPORT,
+	    CRYPTO_CAP_ENCRYPT | CRYPTO_CAP_LIST_KEYS | CRYPTO_CAP_IMPORT |
+	    CRYPTO_CAP_EXPORT,
 	.open = ossl_open,
 	.close = ossl_close,
 	.verify_detached = crypto_ossl_verify_detached,
@@ -278,4 +279,5 @@ const struct crypto_engine_ops crypto_engine_openssl = {
 	.encrypt = crypto_ossl_encrypt,
 	.list_keys = crypto_ossl_list_keys,
 	.import = crypto_ossl_import,
+	.export_key = crypto_ossl_export,
 };

@@ -127,5 +127,7 @@ int crypto_ossl_list_keys(struct crypto_engine *e, const char *pattern,
     bool secret, struct crypto_key **out, size_t *n, struct cachet_err *err);
 int crypto_ossl_import(struct crypto_engine *e, const char *data,
     size_t len, struct crypto_key **out, size_t *n, struct cachet_err *err);
+int crypto_ossl_export(struct crypto_engine *e, const char *who,
+    bool minimal, char **out, size_t *outlen, struct cachet_err *err);
 
 #endif

@@ -659,6 +659,51 @@ test_default_path(void **state)
 	free(saved_home);
 }
 
+/* Own keys per identity, encrypt-to-self and Autocrypt. */
+static void
+test_own_keys(void **state)
+{
+	struct config cfg;
+	struct cachet_err err;
+	const struct config_account *a;
+
+	assert_int_equal(load_text(ACCT_HEAD
+	    "openpgp_sign_key = 0123 4567 89ab cdef 0123 4567 89AB CDEF "
+	    "0123 4567\n"
+	    "openpgp_encrypt_key = fedcba9876543210fedcba9876543210fedcba98\n"
+	    "smime_sign_cert = " FPR_UPPER "\n"
+	    "smime_encrypt_cert = " FPR_LOWER "\n"
+	    "encrypt_to_self = no\nautocrypt = mutual\n"
+	    "[account b]\nimap_host=h\nimap_user=v\n", &cfg, &err), 0);
+	a = config_account_find(&cfg, "a");
+	assert_string_equal(a->openpgp_sign_key,
+	    "0123456789ABCDEF0123456789ABCDEF01234567");
+	assert_string_equal(a->openpgp_encrypt_key,
+	    "FEDCBA9876543210FEDCBA9876543210FEDCBA98");
+	assert_string_equal(a->smime_sign_cert, "ABCDEF0123456789ABCDEF"
+	    "0123456789ABCDEF0123456789ABCDEF0123456789");
+	assert_string_equal(a->smime_encrypt_cert, a->smime_sign_cert);
+	assert_false(a->encrypt_to_self);
+	assert_int_equal(a->autocrypt, CONFIG_AUTOCRYPT_MUTUAL);
+	a = config_account_find(&cfg, "b");
+	assert_null(a->openpgp_sign_key);
+	assert_null(a->openpgp_encrypt_key);
+	assert_null(a->smime_sign_cert);
+	assert_null(a->smime_encrypt_cert);
+	assert_true(a->encrypt_to_self);
+	assert_int_equal(a->autocrypt, CONFIG_AUTOCRYPT_NO);
+	config_release(&cfg);
+
+	expect_error(ACCT_HEAD "openpgp_sign_key = 0123\n", 4,
+	    "40 or 64 hex digits, found 4");
+	expect_error(ACCT_HEAD "smime_encrypt_cert = xyz\n", 4,
+	    "expected a key fingerprint");
+	expect_error(ACCT_HEAD "encrypt_to_self = maybe\n", 4,
+	    "not yes or no");
+	expect_error(ACCT_HEAD "autocrypt = always\n", 4,
+	    "not no, yes or mutual");
+}
+
 /* The shipped sample must itself be a valid configuration. */
 static void
 test_sample(void **state)
@@ -684,6 +729,9 @@ test_sample(void **state)
 	assert_int_equal(a->timeout, 20);
 	assert_string_equal(cfg.ui.theme, "default");
 	assert_string_equal(cfg.crypto.smime, "gpgme");
+	assert_true(a->encrypt_to_self);
+	assert_int_equal(a->autocrypt, CONFIG_AUTOCRYPT_NO);
+	assert_null(a->openpgp_sign_key);
 	config_release(&cfg);
 }
 
@@ -695,7 +743,9 @@ test_sample_complete(void **state)
 	    "imap_port", "imap_tls", "imap_user", "password_cmd",
 	    "oauth2_token_cmd", "ca_file", "cert_fingerprint", "smtp_host",
 	    "smtp_port", "smtp_tls", "smtp_user", "sync", "folders", "timeout",
-	    "[ui]", "keys", "theme", "[crypto]", "openpgp", "smime",
+	    "openpgp_sign_key", "openpgp_encrypt_key", "smime_sign_cert",
+	    "smime_encrypt_cert", "encrypt_to_self", "autocrypt", "[ui]",
+	    "keys", "theme", "[crypto]", "openpgp", "smime",
 	    "smime_ca_file"};
 	struct cachet_err err;
 	char *text, *at, want[64];
@@ -737,6 +787,7 @@ main(void)
 	    cmocka_unit_test(test_all_or_nothing),
 	    cmocka_unit_test(test_file_paths),
 	    cmocka_unit_test(test_default_path),
+	    cmocka_unit_test(test_own_keys),
 	    cmocka_unit_test(test_sample),
 	    cmocka_unit_test(test_sample_complete),
 	};

@@ -34,6 +34,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cmd/cmd.h"
 #include "crypto/crypto.h"
 #include "crypto/engine_gpgme_int.h"
 
@@ -1126,6 +1127,102 @@ test_pgp_passphrase(void **state)
 	crypto_engine_close(e);
 }
 
+/*
+ * The UI's prompt as cmd hands it to the engines of the calling thread
+ * (cmd_set_passphrase_fn, cmd_passphrase_again): gpg-agent asks once per
+ * operation in loopback mode, so a wrong passphrase is asked again by
+ * running the operation again, with a hint that says so, three times at
+ * most; a refusal is not asked again; without a prompt nothing is asked.
+ */
+struct pass_seq {
+	const char *give[4];	/* NULL: refuse */
+	int calls;
+	char hint[4][256];
+};
+
+static int
+pass_seq_cb(void *ctx, const char *hint, char *buf, size_t len)
+{
+	struct pass_seq *p = ctx;
+	int i = p->calls++;
+
+	if (i >= 4)
+		return -1;
+	snprintf(p->hint[i], sizeof(p->hint[i]), "%s", hint ? hint : "");
+	if (p->give[i] == NULL)
+		return -1;
+	snprintf(buf, len, "%s", p->give[i]);
+	return 0;
+}
+
+static int
+cmd_sign(struct crypto_engine *e, struct cachet_err *err)
+{
+	char *sig = NULL;
+	size_t siglen = 0;
+	int rc;
+
+	do {
+		free(sig);
+		sig = NULL;
+		rc = e->ops->sign(e, "pw@example.test", "x", 1, true, &sig,
+		    &siglen, NULL, err);
+	} while (cmd_passphrase_again(rc));
+	assert_true(rc == 0 ? sig != NULL : sig == NULL);
+	free(sig);
+	return rc;
+}
+
+static bool
+is_again(const char *hint)
+{
+	return strncmp(hint, "wrong passphrase; again: ", 25) == 0;
+}
+
+static void
+test_cmd_passphrase(void **state)
+{
+	struct pass_seq two = { { "guess", "sesame" }, 0, { "" } };
+	struct pass_seq bad = { { "a", "b", "c", "d" }, 0, { "" } };
+	struct pass_seq esc = { { NULL }, 0, { "" } };
+	struct pass_seq ok = { { "sesame" }, 0, { "" } };
+	struct crypto_ctx cc;
+	struct cachet_err err;
+	char *h = home("p");
+
+	setenv("GNUPGHOME", h, 1);
+	free(h);
+	cmd_crypto_ctx(&cc);
+	assert_non_null(cc.openpgp);
+	/* No prompt installed: refused, nothing asked. */
+	assert_int_equal(cmd_sign(cc.openpgp, &err), CACHET_E_AUTH);
+	/* Wrong, then right: asked twice, the second time saying so. */
+	cmd_set_passphrase_fn(pass_seq_cb, &two);
+	assert_int_equal(cmd_sign(cc.openpgp, &err), 0);
+	assert_int_equal(two.calls, 2);
+	assert_false(is_again(two.hint[0]));
+	assert_non_null(strstr(two.hint[0], "pw@example.test"));
+	assert_true(is_again(two.hint[1]));
+	assert_non_null(strstr(two.hint[1], "pw@example.test"));
+	/* Always wrong: three tries, then the error. */
+	cmd_set_passphrase_fn(pass_seq_cb, &bad);
+	assert_int_not_equal(cmd_sign(cc.openpgp, &err), 0);
+	assert_int_equal(bad.calls, 3);
+	assert_true(is_again(bad.hint[2]));
+	/* Cancelled: not asked again. */
+	cmd_set_passphrase_fn(pass_seq_cb, &esc);
+	assert_int_equal(cmd_sign(cc.openpgp, &err), CACHET_E_AUTH);
+	assert_int_equal(esc.calls, 1);
+	/* The next operation starts afresh. */
+	cmd_set_passphrase_fn(pass_seq_cb, &ok);
+	assert_int_equal(cmd_sign(cc.openpgp, &err), 0);
+	assert_int_equal(ok.calls, 1);
+	assert_false(is_again(ok.hint[0]));
+	cmd_set_passphrase_fn(NULL, NULL);
+	assert_int_equal(cmd_sign(cc.openpgp, &err), CACHET_E_AUTH);
+	assert_int_equal(ok.calls, 1);
+}
+
 /* ------------------------------------------------------------ S/MIME */
 
 static void
@@ -1390,6 +1487,62 @@ test_cms_keys(void **state)
 	crypto_engine_close(e);
 }
 
+/* Upper-case hex SHA-256 of data (owned). */
+static char *
+sha256_upper(const char *data, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0, i;
+	char *hex = xmalloc(65);
+
+	assert_int_equal(EVP_Digest(data, len, md, &n, EVP_sha256(), NULL),
+	    1);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02X", md[i]);
+	return hex;
+}
+
+/* export_key: certificates as DER, one at a time; the fake engine's. */
+static void
+test_cms_export(void **state)
+{
+	struct crypto_engine *e = cms(false), *f = NULL;
+	struct cachet_err err;
+	char *out = NULL, *fpr;
+	size_t len = 0;
+
+	assert_true(e->ops->caps & CRYPTO_CAP_EXPORT);
+	/* Alice has a signing and an encryption certificate. */
+	assert_int_equal(e->ops->export_key(e, "alice@example.test", false,
+	    &out, &len, &err), CACHET_E_INVAL);
+	assert_null(out);
+	assert_int_equal(e->ops->export_key(e, alice_sha256, false, &out,
+	    &len, &err), 0);
+	assert_true(len > 100 && (unsigned char)out[0] == 0x30);
+	fpr = sha256_upper(out, len);
+	assert_string_equal(fpr, alice_sha256);
+	free(fpr);
+	free(out);
+	/* Not trusted, or unknown: nothing to hand out. */
+	assert_int_equal(e->ops->export_key(e, "mallory@example.test", false,
+	    &out, &len, &err), CACHET_E_NOTFOUND);
+	assert_int_equal(e->ops->export_key(e, "nobody@example.test", false,
+	    &out, &len, &err), CACHET_E_NOTFOUND);
+	assert_int_equal(e->ops->export_key(e, "", false, &out, &len, &err),
+	    CACHET_E_INVAL);
+	crypto_engine_close(e);
+	assert_int_equal(crypto_engine_open(&f, "fake", CRYPTO_PROTO_OPENPGP,
+	    NULL, &err), 0);
+	assert_int_equal(f->ops->export_key(f, "fake@example.test", true, &out,
+	    &len, &err), 0);
+	assert_true(strncmp(out, "FAKEKEY", 7) == 0);
+	assert_int_equal(strlen(out), len);
+	free(out);
+	assert_int_equal(f->ops->export_key(f, "x@example.test", true, &out,
+	    &len, &err), CACHET_E_NOTFOUND);
+	crypto_engine_close(f);
+}
+
 /*
  * What gpgsm through GPGME cannot do, failing cleanly: CRL checks turned
  * off in gpgsm's own configuration show as "not checked" even online,
@@ -1630,12 +1783,14 @@ main(void)
 		cmocka_unit_test(test_pgp_keys),
 		cmocka_unit_test(test_pgp_import),
 		cmocka_unit_test(test_pgp_passphrase),
+		cmocka_unit_test(test_cmd_passphrase),
 		cmocka_unit_test(test_cms_good),
 		cmocka_unit_test(test_cms_verdicts),
 		cmocka_unit_test(test_cms_revocation),
 		cmocka_unit_test(test_cms_opaque),
 		cmocka_unit_test(test_cms_roundtrip),
 		cmocka_unit_test(test_cms_keys),
+		cmocka_unit_test(test_cms_export),
 		cmocka_unit_test(test_cms_limits),
 		cmocka_unit_test(test_demo_openpgp),
 		cmocka_unit_test(test_demo_smime),

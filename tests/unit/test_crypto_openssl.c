@@ -25,7 +25,7 @@ test_ops(void **state)
 	assert_int_equal(crypto_engine_openssl.protocols, CRYPTO_PROTO_SMIME);
 	assert_int_equal(crypto_engine_openssl.caps, CRYPTO_CAP_VERIFY |
 	    CRYPTO_CAP_DECRYPT | CRYPTO_CAP_SIGN | CRYPTO_CAP_ENCRYPT |
-	    CRYPTO_CAP_LIST_KEYS | CRYPTO_CAP_IMPORT);
+	    CRYPTO_CAP_LIST_KEYS | CRYPTO_CAP_IMPORT | CRYPTO_CAP_EXPORT);
 	assert_int_not_equal(crypto_engine_openssl.open(&e,
 	    CRYPTO_PROTO_OPENPGP, &o, &err), 0);
 	assert_null(e);
