@@ -198,8 +198,8 @@ cmd_keys_describe(const struct crypto_key *k)
 
 /* ---------------------------------------------------- `cachet keys` */
 
-static int
-keys_load_config(const char *config_path, struct config *cfg)
+int
+cmd_load_crypto_config(const char *config_path, struct config *cfg)
 {
 	struct cachet_err err = {0};
 	char *def = NULL;
@@ -262,7 +262,7 @@ cmd_keys(int argc, char **argv, const char *config_path)
 	}
 	if (argc - optind > 1)
 		goto usage;
-	if (keys_load_config(config_path, &cfg) != 0)
+	if (cmd_load_crypto_config(config_path, &cfg) != 0)
 		return CMD_EXIT_USAGE;
 	cmd_set_config(&cfg);
 	rc = keys_print(optind < argc ? argv[optind] : NULL, secret);

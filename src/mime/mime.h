@@ -33,6 +33,13 @@ int mime_parse_envelope(const char *data, size_t len,
     struct mime_envelope *env, struct cachet_err *err);
 void mime_envelope_release(struct mime_envelope *env);
 
+/*
+ * The raw value of the first header field called name in the message
+ * raw[0..len), unfolded, not decoded (owned), or NULL when absent or
+ * oversized (mime_field.c).
+ */
+char *mime_header_value(const char *raw, size_t len, const char *name);
+
 /* Decode an RFC 2047 header value to UTF-8 (never fails; owned). */
 char *mime_decode_header(const char *value);
 
