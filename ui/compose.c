@@ -100,6 +100,36 @@ compose_start_new(struct ui *ui)
 	compose_edit(ui);
 }
 
+/*
+ * A message from a mailto: link. Nothing is sent without the user: the
+ * compose screen shows every header the link set, and the editor runs
+ * only when asked (e).
+ */
+void
+compose_start_mailto(struct ui *ui, const char *uri)
+{
+	const struct cmd_ui_account *ca;
+	struct ui_compose *c = &ui->compose;
+	struct cachet_err err;
+
+	if (!compose_begin(ui))
+		return;
+	if (compose_mailto(uri, &c->msg, &err) != 0) {
+		compose_msg_release(&c->msg);
+		ui_error(ui, "cannot use the mailto: link: %s", err.msg);
+		return;
+	}
+	ca = compose_account(ui);
+	free(c->msg.from);
+	c->msg.from = ca != NULL && ca->from != NULL ? xstrdup(ca->from) :
+	    NULL;
+	c->active = true;
+	c->is_new = true;
+	view_compose_show(ui);
+	ui_message(ui, "from a mailto: link: check every field before "
+	    "sending (e edits)");
+}
+
 /* The selected message: the pager's when it is open, else the index's. */
 static const struct store_msg *
 compose_source(struct ui *ui)

@@ -99,6 +99,11 @@ static const struct {
 	    "choose the key for the selected recipient"},
 	[UI_A_RETRY] = {"retry", "send a held message again"},
 	[UI_A_SEND_NOW] = {"send-now", "submit the waiting messages now"},
+	[UI_A_EDIT_TO] = {"edit-to", "change To (Tab completes an address)"},
+	[UI_A_EDIT_CC] = {"edit-cc", "change Cc (Tab completes an address)"},
+	[UI_A_EDIT_BCC] = {"edit-bcc",
+	    "change Bcc (Tab completes an address)"},
+	[UI_A_EDIT_SUBJECT] = {"edit-subject", "change the Subject"},
 };
 
 static const struct {

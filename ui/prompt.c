@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 #include <wctype.h>
 
 #define CTRL(c) ((c) & 0x1f)
@@ -21,6 +22,7 @@ prompt_start(struct ui *ui, const char *label,
 {
 	struct ui_prompt *p = &ui->prompt;
 
+	prompt_menu_clear(ui);
 	p->active = true;
 	p->label = label;
 	p->len = p->cur = 0;
@@ -64,6 +66,7 @@ prompt_finish(struct ui *ui)
 	struct ui_prompt *p = &ui->prompt;
 	char text[PROMPT_MAX * MB_LEN_MAX + 1];
 
+	prompt_menu_clear(ui);
 	p->active = false;
 	if (!prompt_get_text(ui, text, sizeof(text))) {
 		ui_error(ui, "the text cannot be encoded in this locale");
@@ -95,6 +98,33 @@ prompt_insert(struct ui_prompt *p, int key)
 	p->len++;
 }
 
+bool
+prompt_replace(struct ui *ui, size_t from, const char *text)
+{
+	struct ui_prompt *p = &ui->prompt;
+	wchar_t w[PROMPT_MAX];
+	size_t n, i;
+
+	if (from > p->cur)
+		return false;
+	n = mbstowcs(w, text, PROMPT_MAX);
+	if (n == (size_t)-1 || n >= PROMPT_MAX ||
+	    p->len - (p->cur - from) + n >= PROMPT_MAX)
+		return false;
+	/* Nothing unprintable goes into the line being edited. */
+	for (i = 0; i < n; i++)
+		if (!iswprint((wint_t)w[i]))
+			w[i] = L'?';
+	memmove(&p->text[from + n], &p->text[p->cur],
+	    (p->len - p->cur) * sizeof(wchar_t));
+	p->len = p->len - (p->cur - from) + n;
+	wmemcpy(&p->text[from], w, n);
+	p->cur = from + n;
+	p->text[p->len] = L'\0';
+	ui_dirty(ui, UI_DIRTY_MSG);
+	return true;
+}
+
 /* Start of the word before the cursor (for ^W). */
 static size_t
 prompt_word_start(const struct ui_prompt *p)
@@ -114,6 +144,11 @@ prompt_key(struct ui *ui, int key)
 	struct ui_prompt *p = &ui->prompt;
 
 	ui_dirty(ui, UI_DIRTY_MSG);
+	if (p->menu_shown) {
+		if (prompt_menu_key(ui, key))
+			return;
+		prompt_menu_clear(ui);
+	}
 	if (p->onekey && key < KEYMAP_FN(0) && iswprint((wint_t)key)) {
 		p->len = p->cur = 0;
 		prompt_insert(p, key);
@@ -123,6 +158,7 @@ prompt_key(struct ui *ui, int key)
 	} else if (key == '\t' && p->complete != NULL) {
 		p->complete(ui);
 	} else if (key == KEYMAP_ESC || key == CTRL('g') || key == CTRL('c')) {
+		prompt_menu_clear(ui);
 		p->active = false;
 	} else if (key == KEYMAP_FN(KEY_BACKSPACE)) {
 		if (p->cur > 0)

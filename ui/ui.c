@@ -212,6 +212,9 @@ ui_redraw(struct ui *ui)
 	}
 	if (ui->dirty & UI_DIRTY_MAIN) {
 		ui_top(ui)->draw(ui, ui->w_main);
+		/* Completions of the prompt, over the view's last rows. */
+		if (ui->prompt.active)
+			prompt_menu_draw(ui, ui->w_main);
 		wnoutrefresh(ui->w_main);
 	}
 	if (ui->dirty & UI_DIRTY_STATUS) {
@@ -496,6 +499,7 @@ ui_free(struct ui *ui)
 	/* A message still being written (the UI was told to end). */
 	if (ui->compose.active)
 		compose_discard(ui);
+	prompt_menu_clear(ui);
 	ui->depth = 0;
 	view_pager_release(ui);
 	view_index_release(ui);
@@ -513,9 +517,13 @@ ui_start(struct ui *ui)
 	ui->stack[0] = &view_index_ops;
 	ui->depth = 1;
 	ui->last_poll = util_now_ms();
+	passphrase_install(ui);
 	if (ui->nacct == 0)
 		ui_message(ui, "no accounts configured");
 	ui_dirty(ui, UI_DIRTY_ALL);
+	/* cachet mailto:...: straight to the compose screen. */
+	if (ui->args->mailto != NULL)
+		compose_start_mailto(ui, ui->args->mailto);
 }
 
 int

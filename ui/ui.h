@@ -105,6 +105,10 @@ enum ui_action {
 	UI_A_CHOOSE_KEY,
 	UI_A_RETRY,
 	UI_A_SEND_NOW,
+	UI_A_EDIT_TO,
+	UI_A_EDIT_CC,
+	UI_A_EDIT_BCC,
+	UI_A_EDIT_SUBJECT,
 	UI_A_COUNT,
 };
 
@@ -550,6 +554,7 @@ struct ui_compose {
 	size_t sel;			/* selected row (ATT or KEY), or -1 */
 	size_t top;
 	int confirm;			/* send: the next safety question */
+	enum ui_action field;		/* the header edited on the prompt */
 };
 
 /* Start writing: new message, reply, forward or resumed draft. */
@@ -586,6 +591,13 @@ size_t view_compose_selected(struct ui *ui, int kind);
 void compose_att_add(struct ui *ui);
 void compose_att_remove(struct ui *ui);
 void compose_att_rename(struct ui *ui);
+/*
+ * Edit To, Cc, Bcc (Tab completes the address being typed) or Subject in
+ * place on the prompt (compose_hdr.c); field is UI_A_EDIT_TO and so on.
+ */
+void compose_hdr_edit(struct ui *ui, enum ui_action field);
+/* Start writing from a mailto: URI (cachet mailto:...); shows every header. */
+void compose_start_mailto(struct ui *ui, const char *uri);
 
 /* The key picker (view_keypick.c): the candidates for one recipient. */
 struct ui_keypick {
@@ -628,6 +640,20 @@ struct ui_prompt {
 	bool onekey;		/* the first printable key answers */
 	void (*submit)(struct ui *ui, const char *text);
 	void (*complete)(struct ui *ui);	/* Tab, or NULL */
+	/*
+	 * A list of completions shown above the prompt (prompt_menu.c):
+	 * Tab and S-Tab put the next or previous one in place of the word
+	 * at [menu_from, cursor); past either end the word as typed comes
+	 * back. Any other key closes the list and acts as usual.
+	 */
+	bool menu_shown;
+	char *menu_title;		/* sanitised, owned */
+	char **menu;			/* sanitised candidates, owned */
+	size_t nmenu;
+	size_t menu_sel;		/* nmenu: the word as typed */
+	size_t menu_from;
+	wchar_t menu_orig[PROMPT_MAX];	/* the word as typed */
+	size_t menu_orig_len;
 };
 
 void prompt_start(struct ui *ui, const char *label,
@@ -638,8 +664,27 @@ void prompt_set_text(struct ui *ui, const char *text);
 /* The text being edited as UTF-8 into buf; false if it cannot be. */
 bool prompt_get_text(struct ui *ui, char *buf, size_t size);
 void prompt_draw(struct ui *ui, WINDOW *w);
+/*
+ * Replace the text from wide character `from` to the cursor with text
+ * (UTF-8), cursor after it; false (nothing changed) when it does not fit.
+ */
+bool prompt_replace(struct ui *ui, size_t from, const char *text);
+/*
+ * Show completions (prompt_menu.c): takes the candidates (owned, freed
+ * with the list; n may be 0 to show only the title); from is where the
+ * word being completed starts. Drawn at the bottom of the main window.
+ */
+void prompt_menu_set(struct ui *ui, const char *title, char **cands,
+    size_t n, size_t from);
+void prompt_menu_clear(struct ui *ui);
+/* Tab, S-Tab and Esc while the list is shown; false for other keys. */
+bool prompt_menu_key(struct ui *ui, int key);
+void prompt_menu_draw(struct ui *ui, WINDOW *w);
 /* The search prompt's submit: runs the FTS search, shows the results. */
 void prompt_search_submit(struct ui *ui, const char *text);
+
+/* Engines ask for passphrases on the bottom line (passphrase.c). */
+void passphrase_install(struct ui *ui);
 
 /* --- status and message lines (status.c) --- */
 

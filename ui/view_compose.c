@@ -117,6 +117,10 @@ rows_headers(struct ui_compose *c)
 	    val(m->bcc));
 	row_addf(c, STYLE_PAGER_HEADER, COMPOSE_ROW_TEXT, 0, "Subject: %s",
 	    val(m->subject));
+	/* Set by a reply or a mailto: link; shown, since it is sent. */
+	if (m->in_reply_to != NULL)
+		row_addf(c, STYLE_PAGER_HEADER, COMPOSE_ROW_TEXT, 0,
+		    "In-Reply-To: <%s>", m->in_reply_to);
 }
 
 static void
@@ -430,6 +434,12 @@ compose_edit_action(struct ui *ui, enum ui_action a)
 		return true;
 	case UI_A_RENAME_ATTACHMENT:
 		compose_att_rename(ui);
+		return true;
+	case UI_A_EDIT_TO:
+	case UI_A_EDIT_CC:
+	case UI_A_EDIT_BCC:
+	case UI_A_EDIT_SUBJECT:
+		compose_hdr_edit(ui, a);
 		return true;
 	default:
 		return false;

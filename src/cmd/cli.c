@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cmd/cmd_int.h"
@@ -42,7 +43,7 @@ on_stop(int sig)
 static void
 usage(FILE *f)
 {
-	fputs("usage: cachet [-c FILE] [--offline] [--account NAME]\n"
+	fputs("usage: cachet [-c FILE] [--offline] [--account NAME] [mailto:URI]\n"
 	    "       cachet [-c FILE] sync [--watch] [--quiet] [ACCOUNT...]\n"
 	    "       cachet [-c FILE] verify [--json] [FILE|-]\n"
 	    "       cachet [-c FILE] show [FILE|-]\n"
@@ -50,6 +51,8 @@ usage(FILE *f)
 	    "       cachet [-c FILE] send [--account NAME] [--sign] [--encrypt]\n"
 	    "                             [--pgp|--smime] [--attach FILE]... [FILE|-]\n"
 	    "       cachet [-c FILE] outbox [--account NAME] [list|send|retry ID|delete ID]\n"
+	    "       cachet [-c FILE] search [--server] [--account NAME] [--folder NAME] QUERY\n"
+	    "       cachet [-c FILE] import [FILE|-]\n"
 	    "       cachet --demo | --version | --help\n"
 	    "\n"
 	    "  -c, --config FILE  configuration file (default\n"
@@ -57,6 +60,7 @@ usage(FILE *f)
 	    "  --offline          open the UI from the store, no network\n"
 	    "  --account NAME     open only this account\n"
 	    "  --demo             open the built-in demo account\n"
+	    "  mailto:URI         write a message to the link's address\n"
 	    "  sync               synchronise accounts with their servers\n"
 	    "    --watch          stay connected and sync as mail arrives\n"
 	    "    --quiet          no progress on stderr\n"
@@ -68,6 +72,10 @@ usage(FILE *f)
 	    "                     body) like sendmail; exit 0 accepted by the\n"
 	    "                     server, 75 queued in the outbox, 1 refused\n"
 	    "  outbox             list, send, retry or delete queued messages\n"
+	    "  search             search the store (FTS5 syntax), or with\n"
+	    "                     --server the server's copy of a folder\n"
+	    "  import             take keys or certificates from a file, or\n"
+	    "                     the keys a message carries\n"
 	    "\n"
 	    "Exit status: 0 ok, 1 failure, 2 usage or configuration error,\n"
 	    "75 temporary failure (network unreachable, try again).\n", f);
@@ -170,7 +178,7 @@ run_demo(cmd_ui_fn ui)
 
 static int
 run_ui(const char *config_path, const char *only, bool offline,
-    cmd_ui_fn ui)
+    const char *mailto, cmd_ui_fn ui)
 {
 	struct config cfg = {0};
 	struct cmd_ui_account *accts;
@@ -200,6 +208,7 @@ run_ui(const char *config_path, const char *only, bool offline,
 	args.keys_file = cfg.ui.keys;
 	args.theme = cfg.ui.theme;
 	args.offline = offline;
+	args.mailto = mailto;
 	cmd_set_config(&cfg);
 	if (!offline)
 		cmd_workers_start(&cfg, only);
@@ -270,14 +279,21 @@ cmd_main(int argc, char **argv, cmd_ui_fn ui)
 		return cmd_send(argc - optind, argv + optind, config_path);
 	if (optind < argc && strcmp(argv[optind], "outbox") == 0)
 		return cmd_outbox(argc - optind, argv + optind, config_path);
+	if (optind < argc && strcmp(argv[optind], "search") == 0)
+		return cmd_search(argc - optind, argv + optind, config_path);
+	if (optind < argc && strcmp(argv[optind], "import") == 0)
+		return cmd_import(argc - optind, argv + optind, config_path);
 	if (optind < argc && strcmp(argv[optind], "keys") == 0)
 		return cmd_keys(argc - optind, argv + optind, config_path);
+	/* A mailto: link (a browser's mail handler): write to it. */
+	if (optind + 1 == argc && strncasecmp(argv[optind], "mailto:", 7) == 0)
+		return run_ui(config_path, only, offline, argv[optind], ui);
 	if (optind < argc) {
 		fprintf(stderr, "cachet: unknown command '%s'\n", argv[optind]);
 		usage(stderr);
 		return CMD_EXIT_USAGE;
 	}
-	return run_ui(config_path, only, offline, ui);
+	return run_ui(config_path, only, offline, NULL, ui);
 }
 
 volatile sig_atomic_t *

@@ -34,6 +34,8 @@ struct cmd_ui_args {
 	const char *config_path;	/* NULL for the demo */
 	const char *keys_file;		/* user key map, may be NULL */
 	const char *theme;		/* theme name, may be NULL */
+	const char *mailto;		/* `cachet mailto:URI`: start writing
+					 * from the URI (first account) */
 	bool offline;
 	bool demo;
 };
@@ -80,6 +82,20 @@ struct crypto_ctx;
  * could not be opened. Valid until the thread ends.
  */
 void cmd_crypto_ctx(struct crypto_ctx *out);
+
+/*
+ * The passphrase prompt for the calling thread's engines (a
+ * crypto_passphrase_fn: write the NUL-terminated passphrase into
+ * buf[0..len), return 0, or non-zero to cancel). Only the UI thread sets
+ * one; threads without one, and cmd_secstat_refresh (background work),
+ * never prompt: an operation that needs a locked key fails with an error.
+ * Takes effect at once, also for engines already open; NULL removes it.
+ * Signing, encrypting or decrypting with these engines that fails after
+ * a passphrase was typed asks again, up to 3 times; the hint then starts
+ * with "wrong passphrase; again: ". Cancelling is not asked again.
+ */
+void cmd_set_passphrase_fn(int (*fn)(void *ctx, const char *hint, char *buf,
+    size_t len), void *ctx);
 
 struct crypto_key;
 

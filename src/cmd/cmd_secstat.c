@@ -4,6 +4,16 @@
  * its own engines (an engine instance belongs to one thread) with network
  * access off. The cache key is derived from the engines' key and trust
  * files, so importing a key or changing trust makes cached statuses stale.
+ *
+ * Passphrases: every engine is opened with ask_passphrase, which hands
+ * the question to the prompt the calling thread installed with
+ * cmd_set_passphrase_fn (only the UI thread does). Other threads, and
+ * the background refresh even on the UI thread, never prompt: the engine
+ * is told no, and the operation fails cleanly. In loopback mode gpg-agent
+ * asks once per operation, so the operations that may need a secret key
+ * (sign, encrypt, decrypt) are wrapped: when one fails after a passphrase
+ * was typed, it was wrong, and the operation runs again (the prompt then
+ * says so), three times at most.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +29,25 @@ struct engines {
 	bool opened;
 	struct crypto_engine *pgp;
 	struct crypto_engine *smime;
+	/* The engines' own operations; pgp->ops and smime->ops point at
+	 * copies whose sign, encrypt and decrypt ask again. */
+	const struct crypto_engine_ops *pgp_real;
+	const struct crypto_engine_ops *smime_real;
+	struct crypto_engine_ops pgp_ops;
+	struct crypto_engine_ops smime_ops;
 	char key[80];
+	crypto_passphrase_fn ask;	/* this thread's prompt, or NULL */
+	void *ask_ctx;
+	bool quiet;		/* background work: never prompt */
+	bool answered;		/* a passphrase was typed this try */
+	bool wrong;		/* the last one typed was refused */
+	int tries;		/* of the operation being run */
 };
+
+/* How often one operation asks for a passphrase at most. */
+#define PASSPHRASE_TRIES 3
+/* How the prompt is told that the last passphrase was wrong. */
+#define PASSPHRASE_AGAIN "wrong passphrase; again: "
 
 static __thread struct engines tls;
 
@@ -88,6 +115,133 @@ cmd_secstat_key(void)
 	return tls.key;
 }
 
+/*
+ * The engines' passphrase callback: the calling thread's prompt when it
+ * has one and is not doing background work, else a refusal.
+ */
+static int
+ask_passphrase(void *ctx, const char *hint, char *buf, size_t len)
+{
+	struct engines *t = ctx;
+	size_t n = strlen(PASSPHRASE_AGAIN);
+	char *again = NULL;
+	int rc;
+
+	if (t->ask == NULL || t->quiet)
+		return -1;
+	if (hint == NULL)
+		hint = "";
+	if (t->wrong && strncmp(hint, PASSPHRASE_AGAIN, n) != 0)
+		hint = again = xasprintf("%s%s", PASSPHRASE_AGAIN, hint);
+	rc = t->ask(t->ask_ctx, hint, buf, len);
+	free(again);
+	if (rc == 0)
+		t->answered = true;
+	return rc;
+}
+
+void
+cmd_set_passphrase_fn(crypto_passphrase_fn fn, void *ctx)
+{
+	tls.ask = fn;
+	tls.ask_ctx = fn != NULL ? ctx : NULL;
+}
+
+/* Before an operation that may ask. */
+static void
+retry_begin(void)
+{
+	tls.answered = tls.wrong = false;
+	tls.tries = 0;
+}
+
+/* After it: run it again? Yes when it failed after a passphrase was
+ * typed (a right one would have let it through, or is cached now). */
+static bool
+retry_again(int rc)
+{
+	bool again = rc != 0 && tls.answered && tls.tries <
+	    PASSPHRASE_TRIES - 1;
+
+	tls.answered = false;
+	tls.wrong = again;
+	tls.tries = again ? tls.tries + 1 : 0;
+	return again;
+}
+
+static const struct crypto_engine_ops *
+real_ops(const struct crypto_engine *e)
+{
+	return e == tls.smime ? tls.smime_real : tls.pgp_real;
+}
+
+static int
+retry_sign(struct crypto_engine *e, const char *signer, const char *data,
+    size_t len, bool detached, char **out, size_t *outlen, char **micalg,
+    struct cachet_err *err)
+{
+	const struct crypto_engine_ops *ops = real_ops(e);
+	int rc;
+
+	retry_begin();
+	do
+		rc = ops->sign(e, signer, data, len, detached, out, outlen,
+		    micalg, err);
+	while (retry_again(rc));
+	return rc;
+}
+
+static int
+retry_encrypt(struct crypto_engine *e, const char *const *recipients,
+    size_t nrecipients, const char *signer, const char *data, size_t len,
+    char **out, size_t *outlen, struct cachet_err *err)
+{
+	const struct crypto_engine_ops *ops = real_ops(e);
+	int rc;
+
+	retry_begin();
+	do
+		rc = ops->encrypt(e, recipients, nrecipients, signer, data,
+		    len, out, outlen, err);
+	while (retry_again(rc));
+	return rc;
+}
+
+static int
+retry_decrypt(struct crypto_engine *e, const char *data, size_t len,
+    struct crypto_result *r, struct cachet_err *err)
+{
+	const struct crypto_engine_ops *ops = real_ops(e);
+	int rc;
+
+	retry_begin();
+	for (;;) {
+		rc = ops->decrypt(e, data, len, r, err);
+		if (!retry_again(rc))
+			return rc;
+		/* What the failed try learnt (cipher, recipients) goes. */
+		crypto_result_release(r);
+	}
+}
+
+/* Make e's sign, encrypt and decrypt ask again after a wrong passphrase. */
+static void
+wrap_engine(struct crypto_engine *e, const struct crypto_engine_ops **real,
+    struct crypto_engine_ops *copy)
+{
+	if (e == NULL)
+		return;
+	*real = e->ops;
+	*copy = *e->ops;
+	if (copy->sign != NULL)
+		copy->sign = retry_sign;
+	if (copy->encrypt != NULL)
+		copy->encrypt = retry_encrypt;
+	if (copy->decrypt != NULL)
+		copy->decrypt = retry_decrypt;
+	e->ops = copy;
+}
+
 static void
 open_engines(void)
 {
@@ -95,6 +249,8 @@ open_engines(void)
 	struct crypto_engine_opts o = {
 		.ca_file = cfg ? cfg->crypto.smime_ca_file : NULL,
 		.allow_network = false,
+		.passphrase = ask_passphrase,
+		.passphrase_ctx = &tls,
 	};
 	char *dir = NULL;
 
@@ -110,6 +266,8 @@ open_engines(void)
 	crypto_engine_open(&tls.smime, engine_name(cfg ? cfg->crypto.smime :
 	    NULL, "gpgme"), CRYPTO_PROTO_SMIME, &o, NULL);
 	free(dir);
+	wrap_engine(tls.pgp, &tls.pgp_real, &tls.pgp_ops);
+	wrap_engine(tls.smime, &tls.smime_real, &tls.smime_ops);
 }
 
 void
@@ -171,9 +329,13 @@ cmd_secstat_refresh(struct store *st, size_t limit, struct cachet_err *err)
 	size_t n = 0, i;
 	int r, done = 0;
 
+	bool quiet = tls.quiet;
+
 	r = store_secstat_stale(st, cmd_secstat_key(), limit, &ids, &n, err);
 	if (r != 0)
 		return r;
+	/* Nobody asked for these: a locked key is not unlocked for them. */
+	tls.quiet = true;
 	/* One message that cannot be checked does not stop the others. */
 	for (i = 0; i < n; i++) {
 		struct crypto_status s;
@@ -182,6 +344,7 @@ cmd_secstat_refresh(struct store *st, size_t limit, struct cachet_err *err)
 			done++;
 		crypto_status_release(&s);
 	}
+	tls.quiet = quiet;
 	free(ids);
 	return done;
 }

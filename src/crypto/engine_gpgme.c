@@ -91,7 +91,8 @@ crypto_gpgme_op_error(struct crypto_gpgme *g, struct cachet_err *err,
 	gpg_err_code_t c = gpgme_err_code(ge);
 
 	if (g->proto == GPGME_PROTOCOL_CMS && (c == GPG_ERR_ENOTTY ||
-	    c == GPG_ERR_NO_PIN_ENTRY || c == GPG_ERR_PIN_ENTRY))
+	    c == GPG_ERR_NO_PIN_ENTRY || c == GPG_ERR_PIN_ENTRY ||
+	    c == GPG_ERR_NO_PASSPHRASE))
 		return cachet_err(err, CACHET_E_AUTH, "%s: the S/MIME key is "
 		    "protected by a passphrase, which gpgsm cannot ask for "
 		    "here: unlock it in gpg-agent first, or use the openssl "

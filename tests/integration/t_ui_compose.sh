@@ -102,8 +102,18 @@ PY
 u=$(new_user compose)
 imapctl append "$u" "$(password_of "$u")" INBOX "$T/mail/plain.eml" \
     "$T/mail/signed.eml" "$T/mail/secret.eml"
+# An address book for completion: two names for "car", nothing else.
+cat >"$T/query.sh" <<'EOF'
+#!/bin/sh
+case $1 in
+car*) printf 'carol@example.net\tCarol One\ncarl@example.net\tCarl Two\n' ;;
+esac
+exit 0
+EOF
+chmod 755 "$T/query.sh"
 write_config "$T/cfg" work "$u" "from=Demo User <demo@example.org>" \
-    smtp_host=127.0.0.1 "smtp_port=$closed" smtp_tls=implicit
+    smtp_host=127.0.0.1 "smtp_port=$closed" smtp_tls=implicit \
+    "query_cmd=$T/query.sh"
 sync_ok "$T/cfg"
 
 # The editor: logs the file's mode and name, then does what ed.mode says.
@@ -369,6 +379,65 @@ ui_wait "discard this message? (y/n)"
 ui_keys y
 ui_wait "message discarded"
 
+# To, Cc, Bcc and Subject changed in place. Tab completes the address
+# after the last comma: several candidates are listed and Tab goes through
+# them (and back to what was typed); one goes in at once; none says so.
+# The recipients' key status follows the change.
+edit_mode alice
+ui_keys c
+ui_wait "Subject: For Alice"
+ui_keys S
+ui_wait "Subject: For Alice"
+ui_keys C-u
+ui_keys -l "Grüße neu"
+ui_keys Enter
+ui_wait "Subject changed"
+ui_wait "Subject: Grüße neu"
+ui_keys t
+ui_wait "To: alice@example.org"
+ui_keys -l ", car"
+ui_keys Tab
+ui_wait '2 addresses match "car"'
+ui_wait "Carl Two <carl@example.net>"
+ui_keys Tab
+ui_wait "To: alice@example.org, Carol One <carol@example.net>"
+ui_keys Tab
+ui_wait "To: alice@example.org, Carl Two <carl@example.net>"
+ui_keys Tab
+ui_wait "To: alice@example.org, car"
+ui_keys BTab
+ui_wait "To: alice@example.org, Carl Two <carl@example.net>"
+ui_keys Enter
+ui_wait "To changed"
+ui_wait "To:      alice@example.org, Carl Two <carl@example.net>"
+ui_absent '2 addresses match'
+ui_wait "carl@example.net    "
+ui_keys C
+ui_keys -l "ali"
+ui_keys Tab
+ui_keys Enter
+ui_wait "Cc changed"
+ui_screen | grep -q "Cc: .*alice@example.org" || {
+	ui_screen >&2
+	fail "Cc was not completed"
+}
+ui_keys b
+ui_keys -l "zzqq"
+ui_keys Tab
+ui_wait 'no address matches "zzqq"'
+ui_keys Escape
+sleep 0.3
+ui_absent 'no address matches'
+ui_keys C-u
+ui_keys -l "hidden@example.net"
+ui_keys Enter
+ui_wait "Bcc:     hidden@example.net"
+ui_wait "hidden@example.net    "
+ui_keys q
+ui_wait "discard this message? (y/n)"
+ui_keys y
+ui_wait "message discarded"
+
 # The help view lists the compose keys.
 ui_keys ?
 ui_wait "cachet key bindings"
@@ -404,3 +473,35 @@ ui_keys Q
 ui_wait "EXITED 0"
 outbox_list >"$T/outbox.4"
 assert_not_contains "$T/outbox.4" "Hello compose"
+
+# cachet mailto:URI (any case): the compose screen at once with every
+# header of the link shown, its attach= ignored, nothing sent unasked.
+link='MailTo:bob@example.net?subject=Hi%20there&cc=carl@example.net'
+link="$link&body=Line%20one%0Aline%20two&attach=/etc/passwd"
+link="$link&in-reply-to=%3Cabc@example.net%3E"
+ui_start -c "$T/cfg" --offline "'$link'"
+ui_wait "To:      bob@example.net"
+ui_wait "From:    Demo User <demo@example.org>"
+ui_wait "Cc:      carl@example.net"
+ui_wait "Subject: Hi there"
+ui_wait "In-Reply-To: <abc@example.net>"
+ui_wait "Attachments: none"
+ui_wait "  Line one"
+ui_wait "  line two"
+ui_absent "passwd"
+ui_keys q
+ui_wait "discard this message? (y/n)"
+ui_keys y
+ui_wait "message discarded"
+ui_keys Q
+ui_wait "EXITED 0"
+outbox_list >"$T/outbox.5"
+assert_not_contains "$T/outbox.5" "Hi there"
+
+# A link that would smuggle in a header field is refused.
+link='mailto:x@example.net?subject=a%0D%0ABcc:%20evil@example.net'
+ui_start -c "$T/cfg" --offline "'$link'"
+ui_wait "cannot use the mailto: link"
+ui_absent "evil@example.net"
+ui_keys Q
+ui_wait "EXITED 0"
