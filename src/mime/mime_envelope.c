@@ -7,6 +7,7 @@
  */
 #include "mime_int.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,8 +30,8 @@ days_from_civil(int64_t y, int m, int d)
 }
 
 /* A parsed Date as Unix time (UTC), or 0 when it makes no sense. */
-static int64_t
-date_to_unix(const struct mailimf_date_time *d)
+int64_t
+mime_env_date(const struct mailimf_date_time *d)
 {
 	int64_t y = d->dt_year, t;
 	int zone = d->dt_zone, zabs, zsec;
@@ -67,8 +68,8 @@ add_msgid(struct buf *b, const char *id)
 	free(clean);
 }
 
-static char *
-msgid_value(const char *id)
+char *
+mime_env_msgid_value(const char *id)
 {
 	struct buf b = BUF_INIT;
 
@@ -80,8 +81,8 @@ msgid_value(const char *id)
 	return buf_detach(&b, NULL);
 }
 
-static char *
-first_msgid(clist *ids)
+char *
+mime_env_first_msgid(clist *ids)
 {
 	struct buf b = BUF_INIT;
 	clistiter *it;
@@ -95,8 +96,8 @@ first_msgid(clist *ids)
 	return NULL;
 }
 
-static char *
-msgid_list(clist *ids)
+char *
+mime_env_msgid_list(clist *ids)
 {
 	struct buf b = BUF_INIT;
 	clistiter *it;
@@ -138,16 +139,16 @@ add_name(struct buf *b, const char *name)
 	buf_addc(b, '"');
 }
 
-static void
-add_mailbox(struct buf *b, const struct mailimf_mailbox *mb)
+/* One mailbox: the display name (NULL if none) and the address. */
+void
+mime_env_add_mailbox(struct buf *b, const char *dname, size_t dlen,
+    const char *spec, size_t slen)
 {
 	char *name = NULL, *addr;
 
-	if (mb == NULL || mb->mb_addr_spec == NULL)
-		return;
-	if (mb->mb_display_name != NULL)
-		name = mime_decode_header(mb->mb_display_name);
-	addr = mime_header_clean(mb->mb_addr_spec, strlen(mb->mb_addr_spec));
+	if (dname != NULL)
+		name = mime_decode_header_n(dname, dlen);
+	addr = mime_header_clean(spec, slen);
 	if (b->len > 0)
 		buf_adds(b, ", ");
 	if (!util_str_empty(name)) {
@@ -158,6 +159,18 @@ add_mailbox(struct buf *b, const struct mailimf_mailbox *mb)
 	}
 	free(name);
 	free(addr);
+}
+
+static void
+add_mailbox(struct buf *b, const struct mailimf_mailbox *mb)
+{
+	const char *dn;
+
+	if (mb == NULL || mb->mb_addr_spec == NULL)
+		return;
+	dn = mb->mb_display_name;
+	mime_env_add_mailbox(b, dn, dn ? strnlen(dn, MIME_FIELD_MAX) : 0,
+	    mb->mb_addr_spec, strlen(mb->mb_addr_spec));
 }
 
 static void
@@ -194,8 +207,8 @@ add_group(struct buf *b, const struct mailimf_group *g)
 	free(name);
 }
 
-static char *
-address_list(const struct mailimf_address_list *l)
+char *
+mime_env_address_list(const struct mailimf_address_list *l)
 {
 	struct buf b = BUF_INIT;
 	clistiter *it;
@@ -213,8 +226,8 @@ address_list(const struct mailimf_address_list *l)
 	return buf_detach(&b, NULL);
 }
 
-static char *
-mailbox_list(const struct mailimf_mailbox_list *l)
+char *
+mime_env_mailbox_list(const struct mailimf_mailbox_list *l)
 {
 	struct buf b = BUF_INIT;
 
@@ -233,22 +246,22 @@ env_field(struct mime_envelope *env, const struct mailimf_field *f)
 	switch (f->fld_type) {
 	case MAILIMF_FIELD_ORIG_DATE:
 		if (env->date == 0 && f->fld_data.fld_orig_date->dt_date_time)
-			env->date = date_to_unix(
+			env->date = mime_env_date(
 			    f->fld_data.fld_orig_date->dt_date_time);
 		break;
 	case MAILIMF_FIELD_FROM:
 		if (env->from == NULL)
-			env->from = mailbox_list(
+			env->from = mime_env_mailbox_list(
 			    f->fld_data.fld_from->frm_mb_list);
 		break;
 	case MAILIMF_FIELD_TO:
 		if (env->to == NULL)
-			env->to = address_list(
+			env->to = mime_env_address_list(
 			    f->fld_data.fld_to->to_addr_list);
 		break;
 	case MAILIMF_FIELD_CC:
 		if (env->cc == NULL)
-			env->cc = address_list(
+			env->cc = mime_env_address_list(
 			    f->fld_data.fld_cc->cc_addr_list);
 		break;
 	case MAILIMF_FIELD_SUBJECT:
@@ -259,17 +272,17 @@ env_field(struct mime_envelope *env, const struct mailimf_field *f)
 	case MAILIMF_FIELD_MESSAGE_ID:
 		if (env->message_id == NULL &&
 		    f->fld_data.fld_message_id->mid_value)
-			env->message_id = msgid_value(
+			env->message_id = mime_env_msgid_value(
 			    f->fld_data.fld_message_id->mid_value);
 		break;
 	case MAILIMF_FIELD_IN_REPLY_TO:
 		if (env->in_reply_to == NULL)
-			env->in_reply_to = first_msgid(
+			env->in_reply_to = mime_env_first_msgid(
 			    f->fld_data.fld_in_reply_to->mid_list);
 		break;
 	case MAILIMF_FIELD_REFERENCES:
 		if (env->references == NULL)
-			env->references = msgid_list(
+			env->references = mime_env_msgid_list(
 			    f->fld_data.fld_references->mid_list);
 		break;
 	default:
@@ -315,6 +328,29 @@ raw_from(const char *hdr, size_t len)
 	return s;
 }
 
+/* What neither parse gives: a From to show, absent empty lists. */
+static void
+envelope_finish(const char *hdr, size_t hlen, struct mime_envelope *env)
+{
+	drop_empty(&env->from);
+	if (env->from == NULL)
+		env->from = raw_from(hdr, hlen);
+	drop_empty(&env->to);
+	drop_empty(&env->cc);
+}
+
+void
+mime_envelope_parse_block(const char *data, size_t len,
+    struct mime_envelope *env)
+{
+	size_t hlen, body_off;
+
+	memset(env, 0, sizeof(*env));
+	hlen = mime_header_split(data, len, MIME_SPLIT_LOOSE, &body_off);
+	mime_fields_foreach(data, hlen, true, env_fields, env);
+	envelope_finish(data, hlen, env);
+}
+
 int
 mime_parse_envelope(const char *data, size_t len, struct mime_envelope *env,
     struct cachet_err *err)
@@ -327,12 +363,9 @@ mime_parse_envelope(const char *data, size_t len, struct mime_envelope *env,
 	if (data == NULL)
 		return cachet_err(err, CACHET_E_INVAL, "no header data");
 	hlen = mime_header_split(data, len, MIME_SPLIT_LOOSE, &body_off);
-	mime_fields_foreach(data, hlen, true, env_fields, env);
-	drop_empty(&env->from);
-	if (env->from == NULL)
-		env->from = raw_from(data, hlen);
-	drop_empty(&env->to);
-	drop_empty(&env->cc);
+	if (!mime_envelope_fast(data, hlen, env))
+		mime_fields_foreach(data, hlen, true, env_fields, env);
+	envelope_finish(data, hlen, env);
 	return 0;
 }
 

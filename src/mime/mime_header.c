@@ -83,6 +83,45 @@ field_end(const char *p, size_t len, size_t pos)
 	return pos;
 }
 
+size_t
+mime_field_end(const char *p, size_t len, size_t pos)
+{
+	return field_end(p, len, pos);
+}
+
+int
+mime_envelope_kind(const char *p, size_t n, size_t *voff)
+{
+	/* In enum mime_env_kind order. */
+	static const struct {
+		const char *name;
+		size_t len;
+	} names[] = {
+		{ "from", 4 }, { "to", 2 }, { "cc", 2 }, { "subject", 7 },
+		{ "date", 4 }, { "message-id", 10 }, { "in-reply-to", 11 },
+		{ "references", 10 },
+	};
+	size_t i, nl;
+	int c;
+
+	if (n == 0)
+		return -1;
+	c = p[0] | 0x20;	/* lower case for letters */
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		nl = names[i].len;
+		if (c != names[i].name[0] || n <= nl ||
+		    strncasecmp(p, names[i].name, nl) != 0)
+			continue;
+		while (nl < n && (p[nl] == ' ' || p[nl] == '\t'))
+			nl++;
+		if (nl == n || p[nl] != ':')
+			return -1;
+		*voff = nl + 1;
+		return (int)i;
+	}
+	return -1;
+}
+
 #define CONTENT_FIELDS_MAX 16
 
 /*
@@ -93,11 +132,8 @@ field_end(const char *p, size_t len, size_t pos)
 static bool
 field_wanted(const char *p, size_t n, bool envelope, unsigned *seen)
 {
-	static const char *const names[] = {
-		"from", "to", "cc", "subject", "date", "message-id",
-		"in-reply-to", "references",
-	};
-	size_t i, nl;
+	size_t voff;
+	int k;
 
 	if (!envelope) {
 		if (n <= 8 || strncasecmp(p, "content-", 8) != 0 ||
@@ -106,18 +142,11 @@ field_wanted(const char *p, size_t n, bool envelope, unsigned *seen)
 		(*seen)++;
 		return true;
 	}
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		nl = strlen(names[i]);
-		if (n <= nl || strncasecmp(p, names[i], nl) != 0)
-			continue;
-		while (nl < n && (p[nl] == ' ' || p[nl] == '\t'))
-			nl++;
-		if (nl == n || p[nl] != ':' || (*seen & (1u << i)))
-			return false;
-		*seen |= 1u << i;
-		return true;
-	}
-	return false;
+	k = mime_envelope_kind(p, n, &voff);
+	if (k < 0 || (*seen & (1u << k)))
+		return false;
+	*seen |= 1u << k;
+	return true;
 }
 
 /* Parse selected fields, skipping any line libetpan refuses. */

@@ -73,12 +73,55 @@ char *mime_decode_header_n(const char *s, size_t len);
  */
 char *mime_header_clean(const char *s, size_t len);
 
+/* End of the field starting at hdr[pos], continuation lines included. */
+size_t mime_field_end(const char *hdr, size_t len, size_t pos);
+/* The envelope fields, in the order mime_envelope_kind knows them. */
+enum mime_env_kind {
+	MIME_ENV_FROM,
+	MIME_ENV_TO,
+	MIME_ENV_CC,
+	MIME_ENV_SUBJECT,
+	MIME_ENV_DATE,
+	MIME_ENV_MESSAGE_ID,
+	MIME_ENV_IN_REPLY_TO,
+	MIME_ENV_REFERENCES,
+};
+/*
+ * Which envelope field the field p[0..n) ("Name: value") is: an enum
+ * mime_env_kind, or -1 for any other; *voff is set to the offset of its
+ * value, just after the colon.
+ */
+int mime_envelope_kind(const char *p, size_t n, size_t *voff);
 /* The raw value of the first field called name in hdr, or NULL. */
 const char *mime_header_find(const char *hdr, size_t len, const char *name,
     size_t *vlen);
 
 /* mime_envelope.c */
 
+/*
+ * mime_parse_envelope without its fast path: the whole block through
+ * libetpan's field parser (the tests compare the two).
+ */
+void mime_envelope_parse_block(const char *data, size_t len,
+    struct mime_envelope *env);
+/*
+ * Shared by mime_envelope.c and mime_envelope_fast.c: one decoded mailbox
+ * appended to b, address lists and mailbox lists made display strings,
+ * a Date as Unix time (0 when it makes no sense), message ids without
+ * brackets (one, the first of a list, or all space-separated).
+ */
+void mime_env_add_mailbox(struct buf *b, const char *dname, size_t dlen,
+    const char *spec, size_t slen);
+char *mime_env_address_list(const struct mailimf_address_list *l);
+char *mime_env_mailbox_list(const struct mailimf_mailbox_list *l);
+int64_t mime_env_date(const struct mailimf_date_time *d);
+char *mime_env_msgid_value(const char *id);
+char *mime_env_first_msgid(clist *ids);
+char *mime_env_msgid_list(clist *ids);
+/* mime_envelope_fast.c: the envelope field by field from a plain block;
+ * false (env emptied) when the block parse must do it. */
+bool mime_envelope_fast(const char *hdr, size_t len,
+    struct mime_envelope *env);
 /* "From: ...\nTo: ...\nCc: ...\nDate: ...\nSubject: ..." of env. */
 char *mime_envelope_lines(const struct mime_envelope *env);
 

@@ -345,9 +345,14 @@ store_close(struct store *st)
 	for (i = 0; i < STORE_SQL_MAX; i++)
 		sqlite3_finalize(st->stmt[i]);
 	if (st->db != NULL) {
-		/* Statistics for the planner, but never wait for a writer. */
+		/*
+		 * Statistics for the planner, but never wait for a writer,
+		 * and sample each index rather than read it whole: after a
+		 * big sync a full ANALYZE costs as much as a tenth of it.
+		 */
 		sqlite3_busy_timeout(st->db, 0);
-		sqlite3_exec(st->db, "PRAGMA optimize", NULL, NULL, NULL);
+		sqlite3_exec(st->db, "PRAGMA analysis_limit = 1000;"
+		    "PRAGMA optimize", NULL, NULL, NULL);
 		sqlite3_close(st->db);
 	}
 	store_fileacts_drop(&st->on_commit, 0);

@@ -123,10 +123,6 @@ find_row(struct store *st, int64_t folder_id, uint32_t uid, int64_t *id,
 	return rc;
 }
 
-/*
- * Look up, then update or insert: cheaper than an upsert with RETURNING,
- * which builds a temporary table for every row.
- */
 /* A new visible row: the folder's counts grow (see migration 3). */
 static int
 count_insert(struct store *st, const struct store_msg *m,
@@ -144,6 +140,34 @@ count_insert(struct store *st, const struct store_msg *m,
 }
 
 static int
+update_row(struct store *st, const struct store_msg *m, int64_t row,
+    struct cachet_err *err)
+{
+	static const char upd[] =
+	    "UPDATE messages SET flags = ?3, keywords = ?4, modseq = ?5,"
+	    " date = ?6, size = ?7, from_addr = ?8, to_addr = ?9,"
+	    " cc_addr = ?10, subject = ?11, message_id = ?12,"
+	    " in_reply_to = ?13, refs = ?14 WHERE id = ?15";
+	sqlite3_stmt *s = store_stmt(st, STORE_SQL_MSG_UPDATE, upd, err);
+	int rc = 0;
+
+	if (s == NULL)
+		return CACHET_E_STORE;
+	bind_fields(s, m);
+	sqlite3_bind_int64(s, 15, row);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = put_error(st, err);
+	store_stmt_done(s);
+	return rc;
+}
+
+/*
+ * Insert, and update only when the UID is there already: a sync puts
+ * mostly new rows, and the failed insert stops at the unique index before
+ * writing anything. (An upsert with RETURNING would build a temporary
+ * table for every row.)
+ */
+static int
 put_row(struct store *st, const struct store_msg *m, int64_t *id,
     struct cachet_err *err)
 {
@@ -153,36 +177,32 @@ put_row(struct store *st, const struct store_msg *m, int64_t *id,
 	    " in_reply_to, refs)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
 	    " ?13, ?14)";
-	static const char upd[] =
-	    "UPDATE messages SET flags = ?3, keywords = ?4, modseq = ?5,"
-	    " date = ?6, size = ?7, from_addr = ?8, to_addr = ?9,"
-	    " cc_addr = ?10, subject = ?11, message_id = ?12,"
-	    " in_reply_to = ?13, refs = ?14 WHERE id = ?15";
 	sqlite3_stmt *s;
-	int64_t row;
+	int64_t row = 0;
 	int rc;
 
-	if ((rc = find_row(st, m->folder_id, m->uid, &row, err)) != 0)
+	if ((rc = store_fts_mark(st, err)) != 0)
 		return rc;
-	if (row == 0 && (rc = store_fts_mark(st, err)) != 0)
-		return rc;
-	if (row != 0)
-		s = store_stmt(st, STORE_SQL_MSG_UPDATE, upd, err);
-	else
-		s = store_stmt(st, STORE_SQL_MSG_INSERT, ins, err);
-	if (s == NULL)
+	if ((s = store_stmt(st, STORE_SQL_MSG_INSERT, ins, err)) == NULL)
 		return CACHET_E_STORE;
 	bind_fields(s, m);
-	if (row != 0)
-		sqlite3_bind_int64(s, 15, row);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		rc = put_error(st, err);
-	} else if (row == 0) {
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
 		row = sqlite3_last_insert_rowid(st->db);
 		store_stmt_done(s);
 		rc = count_insert(st, m, err);
+	} else if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		store_stmt_done(s);
+		rc = find_row(st, m->folder_id, m->uid, &row, err);
+		if (rc == 0 && row == 0)
+			rc = cachet_err(err, CACHET_E_STORE,
+			    "store: put message: conflict without a row");
+		if (rc == 0)
+			rc = update_row(st, m, row, err);
+	} else {
+		rc = put_error(st, err);
+		store_stmt_done(s);
 	}
-	store_stmt_done(s);
 	st->fts_dirty = true;
 	if (rc == 0 && id != NULL)
 		*id = row;

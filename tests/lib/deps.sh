@@ -7,7 +7,7 @@ PKGS="build-essential pkg-config libncurses-dev libetpan-dev libgpgme-dev
 libcurl4-gnutls-dev libssl-dev libsqlite3-dev libinih-dev libcmocka-dev
 zlib1g-dev dovecot-core dovecot-imapd dovecot-lmtpd postfix openssl
 gnupg gpgsm gpg-agent dirmngr tmux python3 time procps sqlite3 clang
-libclang-rt-14-dev"
+libclang-rt-14-dev valgrind"
 missing=""
 for p in $PKGS; do
 	s=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)

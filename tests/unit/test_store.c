@@ -297,6 +297,33 @@ test_msg_put_update(void **state)
 	assert_int_equal(store_msg_get_uid(fx->st, fx->inbox, 8, &got, &err),
 	    CACHET_E_NOTFOUND);
 
+	/*
+	 * In a batch: a known UID is updated in place (its insert fails on
+	 * the unique index and only that statement is undone), a new one
+	 * is added, and the folder counts follow both.
+	 */
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	m.subject = (char *)"Fourth title";
+	assert_int_equal(store_msg_put(fx->st, &m, &id2, &err), 0);
+	assert_int_equal(id2, id);
+	m.uid = 8;
+	m.subject = (char *)"Brand new";
+	assert_int_equal(store_msg_put(fx->st, &m, &id2, &err), 0);
+	assert_true(id2 > id);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+	{
+		uint32_t total = 0, unread = 0;
+
+		assert_int_equal(store_msg_count(fx->st, fx->inbox, &total,
+		    &unread, &err), 0);
+		assert_int_equal(total, 2);
+		assert_int_equal(unread, 2);	/* 7 lost its \Seen */
+	}
+	assert_int_equal(search_n(fx->st, 0, "fourth", NULL), 1);
+	assert_int_equal(search_n(fx->st, 0, "third", NULL), 0);
+	assert_int_equal(search_n(fx->st, 0, "brand", NULL), 1);
+	assert_int_equal(search_n(fx->st, 0, "antelope", NULL), 1);
+
 	m.uid = 0;
 	assert_int_equal(store_msg_put(fx->st, &m, NULL, &err),
 	    CACHET_E_INVAL);
