@@ -98,7 +98,7 @@ cmd_secstat_key(void)
 	const char *smime = engine_name(cfg ? cfg->crypto.smime : NULL,
 	    "gpgme");
 	uint64_t h = 14695981039346656037ULL;
-	char *home = gnupg_home();
+	char *home = gnupg_home(), *smime_dir;
 	size_t i;
 
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -109,6 +109,17 @@ cmd_secstat_key(void)
 	}
 	if (cfg && cfg->crypto.smime_ca_file)
 		hash_file(&h, cfg->crypto.smime_ca_file);
+	/* The OpenSSL engine's CRLs (a new one changes the directory). */
+	smime_dir = store_account_dir(".smime");
+	if (smime_dir != NULL) {
+		char *crls = xasprintf("%s/crls", smime_dir);
+
+		hash_file(&h, crls);
+		free(crls);
+		free(smime_dir);
+	}
+	if (cfg && cfg->crypto.crl_fetch)
+		h ^= 0x9e3779b97f4a7c15ULL;
 	free(home);
 	snprintf(tls.key, sizeof(tls.key), "v1-%s-%016llx", smime,
 	    (unsigned long long)h);
@@ -252,6 +263,7 @@ open_engines(void)
 		.passphrase = ask_passphrase,
 		.passphrase_ctx = &tls,
 	};
+	const char *smime;
 	char *dir = NULL;
 
 	if (tls.opened)
@@ -263,8 +275,11 @@ open_engines(void)
 	o.store_dir = dir;
 	crypto_engine_open(&tls.pgp, engine_name(cfg ? cfg->crypto.openpgp :
 	    NULL, "gpgme"), CRYPTO_PROTO_OPENPGP, &o, NULL);
-	crypto_engine_open(&tls.smime, engine_name(cfg ? cfg->crypto.smime :
-	    NULL, "gpgme"), CRYPTO_PROTO_SMIME, &o, NULL);
+	/* openssl fetches CRLs only when the user turned that on. */
+	smime = engine_name(cfg ? cfg->crypto.smime : NULL, "gpgme");
+	o.allow_network = cfg != NULL && cfg->crypto.crl_fetch &&
+	    strcmp(smime, "openssl") == 0;
+	crypto_engine_open(&tls.smime, smime, CRYPTO_PROTO_SMIME, &o, NULL);
 	free(dir);
 	wrap_engine(tls.pgp, &tls.pgp_real, &tls.pgp_ops);
 	wrap_engine(tls.smime, &tls.smime_real, &tls.smime_ops);

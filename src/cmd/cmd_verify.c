@@ -6,7 +6,8 @@
  * or opaque-signed content when there is one) and the attachment list,
  * as sanitised plain text. Both use the engines of the configuration's
  * [crypto] section (defaults: gpgme for OpenPGP and S/MIME), opened with
- * the network off, GNUPGHOME or ~/.gnupg for the GPGME engines, and the
+ * the network off (but for CRL fetching by the openssl engine when
+ * crl_fetch = yes), GNUPGHOME or ~/.gnupg for the GPGME engines, and the
  * same certificate store as the UI for the OpenSSL engine (the store
  * module's directory for the name ".smime").
  *
@@ -141,14 +142,15 @@ load_crypto_config(const char *config_path, struct config *cfg)
 }
 
 static struct crypto_engine *
-open_engine(const char *name, enum crypto_proto proto, const char *ca_file)
+open_engine(const char *name, enum crypto_proto proto, const char *ca_file,
+    bool allow_network)
 {
 	struct crypto_engine_opts o = {0};
 	struct crypto_engine *e = NULL;
 	struct cachet_err err = {0};
 	char *store = NULL;
 
-	o.allow_network = false;
+	o.allow_network = allow_network;
 	o.ca_file = ca_file;
 	if (proto == CRYPTO_PROTO_SMIME && strcmp(name, "openssl") == 0)
 		o.store_dir = store = store_account_dir(".smime");
@@ -175,9 +177,11 @@ open_engines(const char *config_path, const struct verify_opts *vo,
 	pgp = cfg.crypto.openpgp != NULL ? cfg.crypto.openpgp : "gpgme";
 	smime = vo->smime_engine != NULL ? vo->smime_engine :
 	    cfg.crypto.smime != NULL ? cfg.crypto.smime : "gpgme";
-	ctx->openpgp = open_engine(pgp, CRYPTO_PROTO_OPENPGP, NULL);
+	ctx->openpgp = open_engine(pgp, CRYPTO_PROTO_OPENPGP, NULL, false);
+	/* The only network use: CRLs, when the configuration allows it. */
 	ctx->smime = open_engine(smime, CRYPTO_PROTO_SMIME,
-	    cfg.crypto.smime_ca_file);
+	    cfg.crypto.smime_ca_file,
+	    cfg.crypto.crl_fetch && strcmp(smime, "openssl") == 0);
 	ctx->decrypt_nested = vo->decrypt_nested;
 	config_release(&cfg);
 	return 0;

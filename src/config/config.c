@@ -60,6 +60,8 @@ static const struct config_key ui_keys[] = {
     {"keys", CONFIG_K_NAME_OR_FILE, offsetof(struct config_ui, keys),
 	false},
     {"theme", CONFIG_K_TEXT, offsetof(struct config_ui, theme), false},
+    {"thread_subjects", CONFIG_K_BOOL,
+	offsetof(struct config_ui, thread_subjects), false},
 };
 
 static const struct config_key crypto_keys[] = {
@@ -68,6 +70,8 @@ static const struct config_key crypto_keys[] = {
     {"smime", CONFIG_K_SMIME, offsetof(struct config_crypto, smime), false},
     {"smime_ca_file", CONFIG_K_FILE,
 	offsetof(struct config_crypto, smime_ca_file), false},
+    {"crl_fetch", CONFIG_K_BOOL, offsetof(struct config_crypto, crl_fetch),
+	false},
 };
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))

@@ -63,12 +63,16 @@ struct config_account {
 struct config_ui {
 	char *keys;		/* user key file, may be NULL */
 	char *theme;		/* theme name or path, default "default" */
+	bool thread_subjects;	/* thread by subject when References and
+				 * In-Reply-To are missing; default no */
 };
 
 struct config_crypto {
 	char *openpgp;		/* engine name, default "gpgme" */
 	char *smime;		/* "gpgme" (default) or "openssl" */
 	char *smime_ca_file;	/* may be NULL */
+	bool crl_fetch;		/* openssl: fetch CRLs from the certificates'
+				 * distribution points, default no */
 };
 
 struct config {

@@ -8,6 +8,8 @@
  *   engine_openssl_decrypt.c  enveloped and authEnveloped data
  *   engine_openssl_send.c     signing and encrypting
  *   engine_openssl_chain.c    chains to the anchors, CRLs
+ *   engine_openssl_crl.c      CRLs from distribution points, cached
+ *   engine_openssl_fetch.c    fetching one CRL over HTTP(S), libcurl
  *   engine_openssl_cert.c     describing certificates for results
  *   engine_openssl_store.c    own keys and collected certificates on disk
  *   engine_openssl_keys.c     list_keys and import
@@ -39,6 +41,8 @@ ossl_free(struct crypto_ossl *o)
 	free(o->store_dir);
 	free(o->certs_dir);
 	free(o->keys_dir);
+	free(o->crls_dir);
+	crypto_ossl_crl_memo_free(o);
 	free(o);
 }
 
@@ -126,6 +130,7 @@ ossl_open(struct crypto_engine **out, enum crypto_proto proto,
 		return cachet_err(err, CACHET_E_INVAL,
 		    "the openssl engine serves S/MIME only");
 	o = xcalloc(1, sizeof(*o));
+	o->allow_network = opts != NULL && opts->allow_network;
 	rc = open_libctx(o, err);
 	if (rc == 0)
 		rc = load_anchors(o, opts != NULL ? opts->ca_file : NULL, err);

@@ -3,9 +3,12 @@
  * trust anchors and checking it for S/MIME: validity times, strict X.509
  * rules (X509_V_FLAG_X509_STRICT), basicConstraints (every issuer must be
  * a CA), key usage and extendedKeyUsage emailProtection through the
- * S/MIME signing or encryption purpose, and revocation when CRLs are
- * configured. Without CRLs for a certificate its revocation is "not
- * checked", never "good".
+ * S/MIME signing or encryption purpose, and revocation against the CRLs
+ * of the store and of the anchors file, and, for a chain that verified
+ * to an anchor without every CRL at hand, those of the certificates'
+ * distribution points (engine_openssl_crl.c: cached, fetched only when
+ * the user allowed it). Without a CRL for every certificate revocation
+ * is "not checked", never "good".
  * Runs on the thread that owns the engine instance.
  */
 #include "crypto/engine_openssl_int.h"
@@ -59,25 +62,28 @@ verify_cb(int ok, X509_STORE_CTX *ctx)
 	return 0;
 }
 
-void
-crypto_ossl_check_chain(struct crypto_ossl *o, X509 *leaf,
-    STACK_OF(X509) *untrusted, int purpose, struct crypto_ossl_chain *c)
+/* One verification; crls: extra CRLs, or NULL. */
+static void
+run_check(struct crypto_ossl *o, X509 *leaf, STACK_OF(X509) *untrusted,
+    int purpose, STACK_OF(X509_CRL) *crls, struct crypto_ossl_chain *c)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new_ex(o->libctx, NULL);
 	struct chain_state st = { false };
 	unsigned long flags = X509_V_FLAG_X509_STRICT;
+	bool check_crls = o->have_crls || crls != NULL;
 	int ok;
 
-	memset(c, 0, sizeof(*c));
 	c->error = X509_V_ERR_UNSPECIFIED;
 	if (ctx == NULL || X509_STORE_CTX_init(ctx, o->anchors, leaf,
 	    untrusted) != 1)
 		goto out;
-	if (o->have_crls)
+	if (check_crls)
 		flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
 	X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx), flags);
 	if (X509_STORE_CTX_set_purpose(ctx, purpose) != 1)
 		goto out;
+	if (crls != NULL)
+		X509_STORE_CTX_set0_crls(ctx, crls);
 	X509_STORE_CTX_set_app_data(ctx, &st);
 	X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
 	ok = X509_verify_cert(ctx);
@@ -86,11 +92,41 @@ crypto_ossl_check_chain(struct crypto_ossl *o, X509 *leaf,
 		c->error = X509_V_OK;
 	else if (c->error == X509_V_OK)
 		c->error = X509_V_ERR_UNSPECIFIED;
-	c->crl_checked = o->have_crls && !st.crl_missing;
+	c->crl_checked = check_crls && !st.crl_missing;
 	c->certs = X509_STORE_CTX_get1_chain(ctx);
 out:
 	X509_STORE_CTX_free(ctx);
 	ERR_clear_error();
+}
+
+/*
+ * Check once with the CRLs at hand. Only a chain that verified to an
+ * anchor has its distribution points consulted: an untrusted one must
+ * not make cachet fetch URLs of a stranger's choosing.
+ */
+void
+crypto_ossl_check_chain(struct crypto_ossl *o, X509 *leaf,
+    STACK_OF(X509) *untrusted, int purpose, struct crypto_ossl_chain *c)
+{
+	STACK_OF(X509_CRL) *crls = NULL;
+	char *note = NULL;
+
+	memset(c, 0, sizeof(*c));
+	run_check(o, leaf, untrusted, purpose, NULL, c);
+	if (c->error != X509_V_OK || c->crl_checked ||
+	    sk_X509_num(c->certs) < 2)
+		return;
+	crypto_ossl_crl_gather(o, c->certs, &crls, &note);
+	if (crls != NULL) {
+		crypto_ossl_chain_release(c);
+		run_check(o, leaf, untrusted, purpose, crls, c);
+		sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	}
+	if (note == NULL && crls != NULL && c->error == X509_V_OK &&
+	    !c->crl_checked)
+		note = xstrdup("revocation not checked: no CRL for every "
+		    "certificate of the chain");
+	c->crl_note = note;
 }
 
 void
@@ -98,6 +134,7 @@ crypto_ossl_chain_release(struct crypto_ossl_chain *c)
 {
 	sk_X509_pop_free(c->certs, X509_free);
 	c->certs = NULL;
+	FREE_AND_NULL(c->crl_note);
 }
 
 enum crypto_revocation

@@ -13,6 +13,15 @@
 #include "crypto/crypto.h"
 
 #define CRYPTO_OSSL_FPR_LEN 64	/* hex digits of a SHA-256 fingerprint */
+#define CRYPTO_OSSL_CRL_MAX (4 * 1024 * 1024)	/* bytes of one CRL */
+
+/* What one CRL distribution point URL gave this instance. */
+struct crypto_ossl_crl_memo {
+	char *url;
+	X509_CRL *crl;		/* usable when it was got, or NULL */
+	char *why;		/* why there is none, sanitised */
+	int64_t when;		/* when it was got or tried */
+};
 
 /* One engine instance (struct crypto_engine.priv). */
 struct crypto_ossl {
@@ -24,6 +33,10 @@ struct crypto_ossl {
 	char *store_dir;	/* NULL: no certificate store */
 	char *certs_dir;	/* store_dir/certs: collected */
 	char *keys_dir;		/* store_dir/keys: own key + certificate */
+	char *crls_dir;		/* store_dir/crls: CRLs, fetched ones too */
+	bool allow_network;	/* CRLs may be fetched */
+	struct crypto_ossl_crl_memo *memo;	/* CRLs got so far */
+	size_t nmemo;
 };
 
 /*
@@ -49,6 +62,7 @@ struct crypto_ossl_chain {
 	int error;		/* X509_V_OK or the first error */
 	bool crl_checked;	/* a CRL was consulted for every certificate */
 	STACK_OF(X509) *certs;	/* the chain built, leaf first (owned) */
+	char *crl_note;		/* why revocation was not checked, or NULL */
 };
 
 /* engine_openssl.c */
@@ -85,6 +99,19 @@ enum crypto_revocation crypto_ossl_revocation(struct crypto_ossl *o,
     const struct crypto_ossl_chain *c);
 bool crypto_ossl_is_expiry(int error);
 bool crypto_ossl_is_no_anchor(int error);
+
+/* engine_openssl_crl.c: CRLs from distribution points, cached */
+void crypto_ossl_crl_gather(struct crypto_ossl *o, STACK_OF(X509) *chain,
+    STACK_OF(X509_CRL) **crls, char **note);
+void crypto_ossl_crl_memo_free(struct crypto_ossl *o);
+char *crypto_ossl_crl_cache_name(const char *url);
+X509_CRL *crypto_ossl_crl_parse(const char *data, size_t len);
+const char *crypto_ossl_crl_problem(X509_CRL *crl, X509 *issuer);
+
+/* engine_openssl_fetch.c: one CRL over HTTP(S) */
+const char *crypto_ossl_fetch_scheme(const char *url);
+int crypto_ossl_fetch(const char *url, char **out, size_t *outlen,
+    struct cachet_err *err);
 
 /* engine_openssl_store.c: the certificate store on disk */
 int crypto_ossl_store_open(struct crypto_ossl *o, const char *dir,

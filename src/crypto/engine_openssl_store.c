@@ -6,7 +6,9 @@
  *   certs/FPR.pem  collected correspondent certificates: a record of who
  *                  signed mail to the user, never a source of trust
  *   anchors/       extra trust anchors the user put there (PEM files)
- *   crls/          CRLs (PEM or DER files) for revocation checks
+ *   crls/          CRLs (PEM or DER files) for revocation checks: the
+ *                  user's, and those fetched from distribution points
+ *                  (HASH.crl, engine_openssl_crl.c)
  * FPR is the SHA-256 fingerprint of the certificate, 64 hex digits upper
  * case. The files are read again for every operation, so several cachet
  * processes can share one store. Runs on the thread that owns the engine.
@@ -93,6 +95,7 @@ crypto_ossl_store_open(struct crypto_ossl *o, const char *dir,
 	char *crls = xasprintf("%s/crls", dir);
 	int rc;
 
+	o->crls_dir = xstrdup(crls);
 	o->store_dir = xstrdup(dir);
 	o->certs_dir = xasprintf("%s/certs", dir);
 	o->keys_dir = xasprintf("%s/keys", dir);

@@ -6,7 +6,8 @@
  * (in the CMS object, then among collected and own certificates), the
  * signature over the signed attributes is checked (CMS_SignerInfo_verify),
  * then the content digest (CMS_SignerInfo_verify_content), then the
- * signer's chain to the trust anchors for S/MIME signing. Problems with
+ * signer's chain to the trust anchors for S/MIME signing (and its
+ * revocation: why it was not checked goes into the note). Problems with
  * the object itself (not CMS, not signed-data, no SignerInfo, content
  * where there must be none or none where there must be some) are a
  * verdict too: one signature with CRYPTO_SIG_ERROR and a note. A signer
@@ -162,6 +163,21 @@ chain_note(int error)
 	return xasprintf("certificate chain: %s", what);
 }
 
+/* Append more to *note ("a; b"). */
+static void
+add_note(char **note, const char *more)
+{
+	char *s;
+
+	if (*note == NULL) {
+		*note = xstrdup(more);
+		return;
+	}
+	s = xasprintf("%s; %s", *note, more);
+	free(*note);
+	*note = s;
+}
+
 /* Signature maths are good: judge the chain and the digest. */
 static void
 judge_chain(struct verify_ctx *v, X509 *x, int dnid, struct crypto_sig *s)
@@ -182,6 +198,8 @@ judge_chain(struct verify_ctx *v, X509 *x, int dnid, struct crypto_sig *s)
 	    CRYPTO_TRUST_UNKNOWN;
 	s->result = chain_verdict(ch.error);
 	note = chain_note(ch.error);
+	if (ch.crl_note != NULL)
+		add_note(&note, ch.crl_note);
 	/*
 	 * Keep the certificate of a signer that verified to an anchor, as a
 	 * record; others would let any message fill the store with junk. A

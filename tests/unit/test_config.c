@@ -120,7 +120,8 @@ test_multi_account(void **state)
 	    "timeout          = 90\n\n"
 	    "[account home.2]\n  imap_host = 127.0.0.1\n"
 	    "  imap_tls = off\n  imap_user = me\n[ui]\ntheme = light\n"
-	    "[crypto]\nsmime = openssl\n";
+	    "thread_subjects = yes\n[crypto]\nsmime = openssl\n"
+	    "crl_fetch = yes\n";
 	struct config cfg;
 	struct cachet_err err;
 	const struct config_account *a;
@@ -158,9 +159,11 @@ test_multi_account(void **state)
 	assert_string_equal(a->imap_user, "me");
 	assert_null(config_account_find(&cfg, "nobody"));
 	assert_string_equal(cfg.ui.theme, "light");
+	assert_true(cfg.ui.thread_subjects);
 	assert_null(cfg.ui.keys);
 	assert_string_equal(cfg.crypto.openpgp, "gpgme");
 	assert_string_equal(cfg.crypto.smime, "openssl");
+	assert_true(cfg.crypto.crl_fetch);
 	assert_non_null(cfg.path);
 	config_release(&cfg);
 	assert_empty(&cfg);
@@ -304,10 +307,14 @@ test_errors(void **state)
 	expect_error("[ui]\ntheme = x\n[ui]\n", 3,
 	    "duplicate section [ui] (first at line 1)");
 	expect_error("[ui]\nfoo = x\n", 2, "unknown key 'foo'");
+	expect_error("[ui]\nthread_subjects = sometimes\n", 2,
+	    "not yes or no");
 	expect_error(
 	    "[ui]\nkeys = /nonexistent.keys\n", 2, "not a readable file");
 	expect_error("[crypto]\nopenpgp = openssl\n", 2, "unknown engine");
 	expect_error("[crypto]\nsmime = rot13\n", 2, "unknown engine");
+	expect_error("[crypto]\ncrl_fetch = sometimes\n", 2,
+	    "not yes or no");
 	expect_error("[crypto]\nsmime_ca_file = nonexistent-ca.pem\n", 2,
 	    "not a readable file");
 }
@@ -728,7 +735,9 @@ test_sample(void **state)
 	assert_null(a->folders);
 	assert_int_equal(a->timeout, 20);
 	assert_string_equal(cfg.ui.theme, "default");
+	assert_false(cfg.ui.thread_subjects);
 	assert_string_equal(cfg.crypto.smime, "gpgme");
+	assert_false(cfg.crypto.crl_fetch);
 	assert_true(a->encrypt_to_self);
 	assert_int_equal(a->autocrypt, CONFIG_AUTOCRYPT_NO);
 	assert_null(a->openpgp_sign_key);
@@ -745,8 +754,8 @@ test_sample_complete(void **state)
 	    "smtp_port", "smtp_tls", "smtp_user", "sync", "folders", "timeout",
 	    "openpgp_sign_key", "openpgp_encrypt_key", "smime_sign_cert",
 	    "smime_encrypt_cert", "encrypt_to_self", "autocrypt", "[ui]",
-	    "keys", "theme", "[crypto]", "openpgp", "smime",
-	    "smime_ca_file"};
+	    "keys", "theme", "thread_subjects", "[crypto]", "openpgp", "smime",
+	    "smime_ca_file", "crl_fetch"};
 	struct cachet_err err;
 	char *text, *at, want[64];
 	size_t i, len;
