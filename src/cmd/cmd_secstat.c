@@ -275,10 +275,12 @@ open_engines(void)
 	o.store_dir = dir;
 	crypto_engine_open(&tls.pgp, engine_name(cfg ? cfg->crypto.openpgp :
 	    NULL, "gpgme"), CRYPTO_PROTO_OPENPGP, &o, NULL);
-	/* openssl fetches CRLs only when the user turned that on. */
+	/*
+	 * Revocation over the network only when the user turned it on:
+	 * openssl fetches CRLs itself, gpgsm through its dirmngr.
+	 */
 	smime = engine_name(cfg ? cfg->crypto.smime : NULL, "gpgme");
-	o.allow_network = cfg != NULL && cfg->crypto.crl_fetch &&
-	    strcmp(smime, "openssl") == 0;
+	o.allow_network = cfg != NULL && cfg->crypto.crl_fetch;
 	crypto_engine_open(&tls.smime, smime, CRYPTO_PROTO_SMIME, &o, NULL);
 	free(dir);
 	wrap_engine(tls.pgp, &tls.pgp_real, &tls.pgp_ops);

@@ -181,7 +181,7 @@ open_engines(const char *config_path, const struct verify_opts *vo,
 	/* The only network use: CRLs, when the configuration allows it. */
 	ctx->smime = open_engine(smime, CRYPTO_PROTO_SMIME,
 	    cfg.crypto.smime_ca_file,
-	    cfg.crypto.crl_fetch && strcmp(smime, "openssl") == 0);
+	    cfg.crypto.crl_fetch);
 	ctx->decrypt_nested = vo->decrypt_nested;
 	config_release(&cfg);
 	return 0;
