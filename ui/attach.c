@@ -1,10 +1,13 @@
 /*
- * attach: saving a part of the message in the pager to a file. The part is
- * chosen by its number in the pager's list, the file name offered is the
- * part's own, made safe (no path separator, no leading dot, never empty),
- * under ~/Downloads when it exists. A file is created only if it is not
- * there (O_EXCL); an existing one is replaced, atomically, only after the
- * user says so. UI thread.
+ * attach: saving a part of the message in the pager to a file, or opening
+ * it with its mailcap viewer (mailcap.c). The part is chosen by its
+ * number in the pager's list (or is the only attachment); the file name
+ * offered is the part's own, made safe (no path separator, no leading
+ * dot, never empty), under ~/Downloads when it exists. A file is created
+ * only if it is not there (O_EXCL); an existing one is replaced,
+ * atomically, only after the user says so. The output of a viewer that
+ * writes text (mailcap copiousoutput) is shown here too, sanitised line
+ * by line. UI thread.
  */
 #include "ui.h"
 
@@ -260,7 +263,32 @@ attach_ask_path(struct ui *ui, const struct mime_part *mp)
 	free(path);
 }
 
-/* Find part n, or the only attachment (n 0), and ask for its path. */
+/* Decode the part and hand it to its mailcap viewer. */
+static void
+attach_open_part(struct ui *ui, const struct mime_part *mp)
+{
+	struct cachet_err err;
+	char *raw = NULL, *data = NULL;
+	size_t len = 0, dlen = 0;
+	int rc;
+
+	if ((rc = attach_raw(ui, &raw, &len, &err)) == 0)
+		rc = mime_part_data(raw, len, mp->index, &data, &dlen, &err);
+	attach_raw_free(ui, raw, len);
+	if (rc != 0)
+		ui_error(ui, "cannot read part [%d]: %s", mp->index + 1,
+		    err.msg);
+	else
+		mailcap_open(ui, mp->type, mp->filename, data, dlen);
+	if (data != NULL && ui->pager.secret)
+		explicit_bzero(data, dlen);
+	free(data);
+}
+
+/*
+ * Find part n, or the only attachment (n 0), and ask for its path or
+ * open it.
+ */
 static void
 attach_choose(struct ui *ui, int n)
 {
@@ -284,9 +312,12 @@ attach_choose(struct ui *ui, int n)
 	if (n == 0 && count == 0)
 		ui_message(ui, "no attachments");
 	else if (n == 0 && count > 1)
-		prompt_start(ui, "Save part: ", attach_number_submit);
+		prompt_start(ui, ui->save.open ? "Open part: " : "Save part: ",
+		    attach_number_submit);
 	else if (one == NULL)
 		ui_error(ui, "no part [%d]", n);
+	else if (ui->save.open)
+		attach_open_part(ui, one);
 	else
 		attach_ask_path(ui, one);
 	mime_view_release(&v);
@@ -313,5 +344,125 @@ void
 attach_save_start(struct ui *ui)
 {
 	ui->save.msg_id = ui->pager.msg_id;
+	ui->save.open = false;
 	attach_choose(ui, 0);
+}
+
+void
+attach_open_start(struct ui *ui)
+{
+	ui->save.msg_id = ui->pager.msg_id;
+	ui->save.open = true;
+	attach_choose(ui, 0);
+}
+
+/* --- the text view of a viewer's output (mailcap.c runs it) --- */
+
+static void
+mcout_add(struct ui_details *d, const char *s, size_t len,
+    enum theme_style style)
+{
+	char *safe = util_sanitize(s, len, false, true);
+
+	d->src = xreallocarray(d->src, d->nsrc + 1, sizeof(*d->src));
+	d->src[d->nsrc].text = draw_wcs(safe, &d->src[d->nsrc].len);
+	d->src[d->nsrc].style = style;
+	d->src[d->nsrc].mark = false;
+	d->nsrc++;
+	free(safe);
+}
+
+static void
+mcout_release(struct ui *ui)
+{
+	struct ui_details *d = &ui->mcout;
+	size_t i;
+
+	for (i = 0; i < d->nsrc; i++)
+		free(d->src[i].text);
+	free(d->src);
+	free(d->rows);
+	memset(d, 0, sizeof(*d));
+}
+
+static void
+mcout_draw(struct ui *ui, WINDOW *w)
+{
+	struct ui_details *d = &ui->mcout;
+	int h = getmaxy(w), width = getmaxx(w), y;
+	size_t max;
+
+	if (d->width != width || d->rows == NULL) {
+		free(d->rows);
+		d->rows = draw_wrap(d->src, d->nsrc, width, &d->nrows);
+		d->width = width;
+	}
+	max = d->nrows > (size_t)h ? d->nrows - (size_t)h : 0;
+	if (d->top > max)
+		d->top = max;
+	for (y = 0; y < h; y++) {
+		size_t i = d->top + (size_t)y;
+
+		if (i < d->nrows)
+			draw_wtext(w, y, 0, width, d->rows[i].text,
+			    d->rows[i].len, ui_style(ui, d->rows[i].style),
+			    true);
+		else
+			draw_fill(w, y, 0, width, ui_style(ui, STYLE_NORMAL));
+	}
+}
+
+static bool
+mcout_action(struct ui *ui, enum ui_action a)
+{
+	if (a == UI_A_CLOSE) {
+		ui_pop(ui);
+		return true;
+	}
+	return ui_scroll_action(ui, a, &ui->mcout.top, ui->mcout.nrows);
+}
+
+static void
+mcout_status(struct ui *ui, struct buf *b)
+{
+	struct ui_details *d = &ui->mcout;
+
+	buf_addf(b, "viewer output  line %zu/%zu", d->nrows ? d->top + 1 : 0,
+	    d->nrows);
+}
+
+static const struct ui_view_ops view_mcout_ops = {
+	.name = "viewer output",
+	.ctx = KEYMAP_HELP,
+	.draw = mcout_draw,
+	.action = mcout_action,
+	.status = mcout_status,
+	.close = mcout_release,
+};
+
+void
+attach_output_show(struct ui *ui, const char *type, const char *out,
+    size_t len, const char *note)
+{
+	struct ui_details *d = &ui->mcout;
+	const char *s = out ? out : "", *end = s + (out ? len : 0), *nl;
+	char *head;
+
+	if (ui_top(ui) == &view_mcout_ops)
+		ui_pop(ui);
+	mcout_release(ui);
+	head = xasprintf("Output of the viewer for %s", type);
+	mcout_add(d, head, strlen(head), STYLE_HELP_HEADING);
+	free(head);
+	mcout_add(d, "", 0, STYLE_NORMAL);
+	while (s < end) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		mcout_add(d, s, (size_t)((nl ? nl : end) - s), STYLE_NORMAL);
+		s = nl ? nl + 1 : end;
+	}
+	if (out == NULL || len == 0)
+		mcout_add(d, "(no output)", 11, STYLE_PAGER_NOTICE);
+	if (note != NULL)
+		mcout_add(d, note, strlen(note), STYLE_PAGER_NOTICE);
+	ui_push(ui, &view_mcout_ops);
 }

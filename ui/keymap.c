@@ -24,6 +24,7 @@ static const char *const ctx_names[KEYMAP_NCTX] = {
 	[KEYMAP_COMPOSE] = "compose",
 	[KEYMAP_OUTBOX] = "outbox",
 	[KEYMAP_PICKER] = "picker",
+	[KEYMAP_KEYS] = "keys",
 };
 
 static const struct {
@@ -104,6 +105,16 @@ static const struct {
 	[UI_A_EDIT_BCC] = {"edit-bcc",
 	    "change Bcc (Tab completes an address)"},
 	[UI_A_EDIT_SUBJECT] = {"edit-subject", "change the Subject"},
+	[UI_A_IMPORT_KEYS] = {"import-keys",
+	    "import the keys the message carries (attached, Autocrypt)"},
+	[UI_A_SET_TRUST] = {"set-trust",
+	    "set the owner trust of the selected OpenPGP key"},
+	[UI_A_LOCATE_KEY] = {"locate-key",
+	    "look a key up in its domain's Web Key Directory (WKD)"},
+	[UI_A_OPEN_ATTACHMENT] = {"open-attachment",
+	    "open an attachment with its mailcap viewer"},
+	[UI_A_SEARCH_SERVER] = {"search-server",
+	    "search this folder on the server (bodies not synced too)"},
 };
 
 static const struct {

@@ -277,7 +277,8 @@ ui_compose_blocks(struct ui *ui, enum ui_action a)
 	if (!ui->compose.active)
 		return false;
 	if (a != UI_A_QUIT && a != UI_A_NEXT_FOLDER &&
-	    a != UI_A_PREV_FOLDER && a != UI_A_SEARCH)
+	    a != UI_A_PREV_FOLDER && a != UI_A_SEARCH &&
+	    a != UI_A_SEARCH_SERVER)
 		return false;
 	ui_error(ui, "send, postpone or cancel the message first");
 	return true;
@@ -320,6 +321,17 @@ ui_global_action(struct ui *ui, enum ui_action a)
 		break;
 	case UI_A_SEARCH:
 		prompt_start(ui, "Search: ", prompt_search_submit);
+		break;
+	case UI_A_SEARCH_SERVER:
+		view_index_search_server(ui);
+		break;
+	case UI_A_OPEN_ATTACHMENT:
+		/* The pager leaves it here: its parts are the pager's. */
+		if (ui_top(ui) == &view_pager_ops)
+			attach_open_start(ui);
+		else
+			ui_message(ui, "open a message first, then its "
+			    "attachments");
 		break;
 	case UI_A_CLOSE:
 		ui_pop(ui);
@@ -376,6 +388,7 @@ ui_poll(struct ui *ui)
 	ui->last_poll = now;
 	for (i = 0; i < ui->nacct; i++)
 		changed |= account_refresh(ui, &ui->acct[i]);
+	mailcap_reap(ui);
 	/*
 	 * Workers changed the store, or their status line (sync, outbox
 	 * submission) may have changed: show it.
@@ -478,6 +491,8 @@ ui_loop(struct ui *ui)
 			/* Idle: new mail's security status, bit by bit. */
 			ui_poll(ui);
 			busy = ui->w_main != NULL && security_idle(ui);
+			/* Look for the server's answer often while waiting. */
+			busy |= view_index_search_server_poll(ui);
 			continue;
 		}
 		if (r == KEY_CODE_YES && wc == KEY_RESIZE) {
@@ -486,6 +501,7 @@ ui_loop(struct ui *ui)
 		}
 		ui_key(ui, keymap_normalise(r, wc));
 		ui_poll(ui);
+		view_index_search_server_poll(ui);
 	}
 	if (bench.log != NULL)
 		fclose(bench.log);
@@ -500,6 +516,8 @@ ui_free(struct ui *ui)
 	if (ui->compose.active)
 		compose_discard(ui);
 	prompt_menu_clear(ui);
+	view_index_search_server_stop(ui);
+	mailcap_reap(ui);
 	ui->depth = 0;
 	view_pager_release(ui);
 	view_index_release(ui);

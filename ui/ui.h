@@ -47,6 +47,7 @@ enum keymap_ctx {
 	KEYMAP_COMPOSE,
 	KEYMAP_OUTBOX,
 	KEYMAP_PICKER,
+	KEYMAP_KEYS,
 	KEYMAP_NCTX,
 };
 
@@ -109,6 +110,11 @@ enum ui_action {
 	UI_A_EDIT_CC,
 	UI_A_EDIT_BCC,
 	UI_A_EDIT_SUBJECT,
+	UI_A_OPEN_ATTACHMENT,
+	UI_A_SEARCH_SERVER,
+	UI_A_IMPORT_KEYS,
+	UI_A_SET_TRUST,
+	UI_A_LOCATE_KEY,
 	UI_A_COUNT,
 };
 
@@ -359,6 +365,23 @@ void view_index_threads(struct ui *ui);
 /* Collapse or expand the selected thread, or all (toggle-collapse/all). */
 void view_index_collapse(struct ui *ui, bool all);
 
+/*
+ * Server search of the current folder (view_index_server.c): _search_server
+ * asks for the text and starts it in the background (or says why not:
+ * offline, the demo); _poll, on every loop turn, shows the matches as a
+ * virtual folder once the server answered and returns true while it has
+ * not; _stop drops a search still running (the UI is closing).
+ */
+struct ui_srvsearch {
+	bool pending;
+	size_t acct;			/* where it was started */
+	int64_t folder_id;
+};
+
+void view_index_search_server(struct ui *ui);
+bool view_index_search_server_poll(struct ui *ui);
+void view_index_search_server_stop(struct ui *ui);
+
 struct pager_line {
 	wchar_t *text;
 	size_t len;
@@ -474,6 +497,27 @@ struct ui_keys {
 
 /* List the keys of the configured engines and show them. */
 void view_keys_open(struct ui *ui);
+/* List them again, keeping the selected key selected (it changed). */
+void view_keys_reload(struct ui *ui);
+
+/*
+ * Key management from the UI (keyop.c): import-keys in the pager (the
+ * keys the open message carries), set-trust and locate-key (WKD, on
+ * request) in the key view. Adding a key for an address that has another
+ * one asks first; ultimate trust asks first. The state between a
+ * question and its answer:
+ */
+struct ui_keyop {
+	int kind;			/* KEYOP_* in keyop.c */
+	int64_t msg_id;			/* import: the pager's message */
+	char fpr[72];			/* set-trust: the key */
+	char addr[256];			/* locate: the address */
+	char label[320];		/* the question on the prompt */
+};
+
+void keyop_import_start(struct ui *ui);
+void keyop_trust_start(struct ui *ui);
+void keyop_locate_start(struct ui *ui);
 
 void view_folders_draw(struct ui *ui, WINDOW *w);
 
@@ -507,12 +551,42 @@ struct ui_msgop {
 struct ui_save {
 	int64_t msg_id;
 	int part;			/* leaf index (mime_part.index) */
+	bool open;			/* open with mailcap, not save */
 	char label[64];			/* "Save part [n] to: " */
 	char path[4096];		/* waiting for "overwrite?" */
 };
 
 /* Ask which part of the pager's message to save, and where. */
 void attach_save_start(struct ui *ui);
+/* Ask which part to open, and open it with its mailcap viewer. */
+void attach_open_start(struct ui *ui);
+/*
+ * Show a viewer's output (len bytes, sanitised line by line) in a text
+ * view headed with the part's type; note, when not NULL, ends it.
+ */
+void attach_output_show(struct ui *ui, const char *type, const char *out,
+    size_t len, const char *note);
+
+/* --- viewing attachments with mailcap (mailcap.c) --- */
+
+/*
+ * Open data (a decoded part of type `type`, file name `name` as the
+ * message gives it, may be NULL) with the first matching viewer of the
+ * mailcap files: $CACHET_MAILCAP (a colon-separated list), else
+ * ~/.mailcap and /etc/mailcap. The data goes to a new file in a private
+ * directory, named by cachet ("attachment", plus the extension of the
+ * message's name when that is letters and digits), and only that path is
+ * ever put in the command;
+ * entries asking for other message text (%{...}, %n, %F) are passed
+ * over, and so are entries whose test= command fails. needsterminal
+ * gives the terminal to the viewer; copiousoutput shows its output in a
+ * text view; any other viewer runs in the background. The file goes when
+ * the viewer ends.
+ */
+void mailcap_open(struct ui *ui, const char *type, const char *name,
+    const char *data, size_t len);
+/* Reap background viewers that ended (their files are gone already). */
+void mailcap_reap(struct ui *ui);
 
 /* --- writing mail (compose*.c, view_compose.c) --- */
 
@@ -746,9 +820,12 @@ struct ui {
 	struct ui_prompt prompt;
 	struct ui_msgop op;
 	struct ui_save save;
+	struct ui_details mcout;	/* a viewer's output (mailcap.c) */
+	struct ui_srvsearch srv;	/* server search in progress */
 	struct ui_compose compose;
 	struct ui_keypick keypick;
 	struct ui_outbox outbox;
+	struct ui_keyop keyop;
 
 	char msg[256];
 	bool msg_error;

@@ -380,14 +380,16 @@ index_status(struct ui *ui, struct buf *b)
 	struct ui_index *x = &ui->idx;
 	uint32_t pos = x->total ? x->sel + 1 : 0;
 
-	if (x->searching) {
+	if (x->searching)
 		buf_addf(b, "search: %s  %u/%u", x->query, (unsigned)pos,
 		    (unsigned)x->total);
-		return;
-	}
-	buf_addf(b, "%s  %u/%u  unread:%u  sort:%s", account_folder_label(ui),
-	    (unsigned)pos, (unsigned)x->total, (unsigned)x->unread,
-	    index_sort_name(x));
+	else
+		buf_addf(b, "%s  %u/%u  unread:%u  sort:%s",
+		    account_folder_label(ui), (unsigned)pos,
+		    (unsigned)x->total, (unsigned)x->unread,
+		    index_sort_name(x));
+	if (ui->srv.pending)
+		buf_adds(b, "  searching on the server\u2026");
 }
 
 const struct ui_view_ops view_index_ops = {

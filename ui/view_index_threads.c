@@ -54,6 +54,7 @@ threads_recollapse(struct model_thread *t, const int64_t *ids, size_t n)
 	model_thread_refresh(t);
 }
 
+/* Thread the folder again; its stamp is taken from the rows read. */
 static void
 threads_build(struct ui *ui, struct store *st, int64_t folder_id)
 {
@@ -63,8 +64,11 @@ threads_build(struct ui *ui, struct store *st, int64_t folder_id)
 	struct cachet_err err;
 	int64_t *keep;
 	size_t i, nkeep;
+	/* [ui] thread_subjects: JWZ's optional grouping by subject. */
+	bool subjects = cmd_ui_thread_subjects();
 
-	if (store_thread_rows(st, folder_id, &tr, &err) != 0) {
+	if (store_thread_rows_opt(st, folder_id, subjects ?
+	    STORE_THREAD_SUBJECTS : 0, &tr, &err) != 0) {
 		ui_error(ui, "%s", err.msg);
 		return;
 	}
@@ -84,8 +88,12 @@ threads_build(struct ui *ui, struct store *st, int64_t folder_id)
 	if (keep == NULL)
 		nkeep = 0;
 	model_thread_release(&x->threads);
-	model_thread_build(&x->threads, in, tr.n, 0);
+	model_thread_build(&x->threads, in, tr.n, subjects ?
+	    MODEL_THREAD_SUBJECT : 0);
 	threads_recollapse(&x->threads, keep, nkeep);
+	x->threads_folder = folder_id;
+	x->threads_stamp = tr.stamp;
+	x->threads_valid = true;
 	free(keep);
 	free(in);
 	store_thread_rows_release(&tr);
@@ -105,17 +113,16 @@ view_index_threads(struct ui *ui)
 		return;
 	}
 	st = account_current(ui)->st;
-	if (store_thread_stamp(st, f->id, &stamp, &err) != 0) {
-		ui_error(ui, "%s", err.msg);
-		return;
+	/* The stamp costs nothing while the database has not changed. */
+	if (x->threads_valid && x->threads_folder == f->id) {
+		if (store_thread_stamp(st, f->id, &stamp, &err) != 0) {
+			ui_error(ui, "%s", err.msg);
+			return;
+		}
+		if (memcmp(&stamp, &x->threads_stamp, sizeof(stamp)) == 0)
+			return;
 	}
-	if (x->threads_valid && x->threads_folder == f->id &&
-	    memcmp(&stamp, &x->threads_stamp, sizeof(stamp)) == 0)
-		return;
 	threads_build(ui, st, f->id);
-	x->threads_folder = f->id;
-	x->threads_stamp = stamp;
-	x->threads_valid = true;
 }
 
 void

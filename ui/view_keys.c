@@ -1,10 +1,13 @@
 /*
  * view_keys: the OpenPGP keys and X.509 certificates the configured
  * engines know (cmd_keys_list), OpenPGP first: one line per key with its
- * protocol, validity, usage, secret part and name, and below the list the
+ * protocol, validity, usage, secret part, origin and name, and below the
+ * list the
  * full description of the selected key (cmd_keys_describe: fingerprint,
  * user IDs, addresses, trust, dates, flags, issuer, origin). The list is
- * read when the view opens. Everything drawn is sanitised. UI thread.
+ * read when the view opens, and again after set-trust or locate-key
+ * (keyop.c) changed the keyring. Everything drawn is sanitised. UI
+ * thread.
  */
 #include "ui.h"
 
@@ -40,6 +43,27 @@ view_keys_open(struct ui *ui)
 	ui_push(ui, &view_keys_ops);
 }
 
+void
+view_keys_reload(struct ui *ui)
+{
+	struct ui_keys *k = &ui->keylist;
+	char *fpr = k->sel < k->n && k->keys[k->sel].fpr ?
+	    xstrdup(k->keys[k->sel].fpr) : NULL;
+	size_t i, sel = k->sel;
+
+	crypto_keys_free(k->keys, k->n);
+	FREE_AND_NULL(k->warn);
+	k->keys = NULL;
+	k->n = 0;
+	cmd_keys_list(NULL, false, &k->keys, &k->n, &k->warn);
+	k->sel = sel < k->n ? sel : k->n > 0 ? k->n - 1 : 0;
+	for (i = 0; fpr != NULL && i < k->n; i++)
+		if (k->keys[i].fpr && strcmp(k->keys[i].fpr, fpr) == 0)
+			k->sel = i;
+	free(fpr);
+	ui_dirty(ui, UI_DIRTY_MAIN | UI_DIRTY_STATUS);
+}
+
 static enum theme_style
 validity_style(const struct crypto_key *key)
 {
@@ -70,6 +94,18 @@ keys_name(const struct crypto_key *key)
 	return safe;
 }
 
+/* The first word of the origin: "keyring", "WKD", "Autocrypt", ... */
+static const char *
+keys_origin(const struct crypto_key *key)
+{
+	static char word[16];
+	const char *o = key->origin ? key->origin : "keyring";
+	size_t n = strcspn(o, " ");
+
+	snprintf(word, sizeof(word), "%.*s", (int)(n < 15 ? n : 15), o);
+	return word;
+}
+
 static void
 keys_draw_row(struct ui *ui, WINDOW *w, int y, size_t i)
 {
@@ -88,6 +124,8 @@ keys_draw_row(struct ui *ui, WINDOW *w, int y, size_t i)
 	    ui_style(ui, validity_style(key)), false);
 	snprintf(cell, sizeof(cell), "%-14s%-4s", cmd_keys_usage(key),
 	    key->has_secret ? "sec" : "");
+	x += draw_text(w, y, x, width - x, cell, a, false);
+	snprintf(cell, sizeof(cell), "%-11.10s", keys_origin(key));
 	x += draw_text(w, y, x, width - x, cell, a, false);
 	name = keys_name(key);
 	draw_text(w, y, x, width - x, name, a, true);
@@ -194,6 +232,12 @@ keys_action(struct ui *ui, enum ui_action a)
 		break;
 	case UI_A_KEY_LIST:
 		break;		/* already open */
+	case UI_A_SET_TRUST:
+		keyop_trust_start(ui);
+		return true;
+	case UI_A_LOCATE_KEY:
+		keyop_locate_start(ui);
+		return true;
 	case UI_A_CLOSE:
 		ui_pop(ui);
 		return true;
@@ -212,10 +256,10 @@ keys_status(struct ui *ui, struct buf *b)
 	buf_addf(b, "keys  %zu/%zu", k->n ? k->sel + 1 : 0, k->n);
 }
 
-/* Moving and closing use the help view's bindings (j k g G q <Esc>). */
+/* Its own context "keys": moving, closing, set-trust, locate-key. */
 const struct ui_view_ops view_keys_ops = {
 	.name = "keys",
-	.ctx = KEYMAP_HELP,
+	.ctx = KEYMAP_KEYS,
 	.draw = keys_draw,
 	.action = keys_action,
 	.status = keys_status,

@@ -490,6 +490,9 @@ pager_action(struct ui *ui, enum ui_action a)
 	case UI_A_SAVE_ATTACHMENT:
 		attach_save_start(ui);
 		return true;
+	case UI_A_IMPORT_KEYS:
+		keyop_import_start(ui);
+		return true;
 	default:
 		return false;
 	}

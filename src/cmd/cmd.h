@@ -118,6 +118,37 @@ const char *cmd_keys_validity(const struct crypto_key *k);
 /* "sign, encrypt", "sign", "encrypt" or "none". */
 const char *cmd_keys_usage(const struct crypto_key *k);
 
+/*
+ * Key management for the UI and the commands. Keys come in only after a
+ * check: an address that already has a different key (or certificate)
+ * is refused unless replace (the user confirmed); then res->conflict
+ * holds one line per such address, "ADDR already has key OLD; the new
+ * key is NEW", and nothing was imported. res->report describes what came
+ * in (cmd_keys_describe blocks). Where each key came from is recorded
+ * and shown as its origin. Nothing is trusted by importing.
+ *
+ * cmd_import_message: the keys a message carries (application/pgp-keys
+ * and certificate parts: "attachment"; its Autocrypt header when addr is
+ * the one From address: "Autocrypt"); CACHET_E_NOTFOUND when none.
+ * cmd_wkd_locate: look addr up in the Web Key Directory of its domain
+ * over HTTPS (only when asked; never automatically); the key must carry
+ * a user ID with exactly that address. Origin "WKD URL".
+ * cmd_keys_set_trust: the OpenPGP owner trust (enum crypto_trust) of the
+ * key with this full fingerprint; cached statuses go stale by themselves
+ * (the trust database changed).
+ */
+struct cmd_import_res {
+	size_t imported;	/* keys and certificates taken */
+	char *report;		/* owned, or NULL */
+	char *conflict;		/* owned: refused for want of replace */
+};
+void cmd_import_res_release(struct cmd_import_res *r);
+int cmd_import_message(const char *raw, size_t len, bool replace,
+    struct cmd_import_res *res, struct cachet_err *err);
+int cmd_wkd_locate(const char *addr, bool replace, struct cmd_import_res *res,
+    struct cachet_err *err);
+int cmd_keys_set_trust(const char *fpr, int level, struct cachet_err *err);
+
 struct config_account;
 struct compose_out;
 
@@ -174,6 +205,34 @@ void cmd_ui_outbox_kick(const char *account);
  */
 int cmd_complete_addresses(const char *account, struct store *st,
     const char *text, size_t max, char ***out, size_t *n);
+
+/*
+ * Server search for the UI (cmd_search_ui.c), one at a time, on a
+ * background thread with its own store connection: sync_search_server on
+ * `folder` of the named account of the configuration in use.
+ * cmd_ui_search_start: CACHET_E_CONFIG without a configuration (the demo)
+ * or account; CACHET_E_INVAL when one is running already.
+ * cmd_ui_search_poll: false while none is finished; true once the search
+ * ended, with its result in res (then forgotten: release res).
+ * cmd_ui_search_cancel: drop a running search (closing the UI).
+ * cmd_ui_thread_subjects: the [ui] thread_subjects setting (false without
+ * a configuration).
+ */
+struct cmd_ui_search_result {
+	int rc;				/* 0, or the error in err */
+	struct cachet_err err;
+	int64_t *ids;			/* store ids, newest first; owned */
+	size_t n;
+	size_t unsynced;		/* matches not in the store yet */
+	char *text;			/* what was searched for; owned */
+};
+int cmd_ui_search_start(const char *account, const char *folder,
+    const char *text, struct cachet_err *err);
+bool cmd_ui_search_running(void);
+bool cmd_ui_search_poll(struct cmd_ui_search_result *res);
+void cmd_ui_search_result_release(struct cmd_ui_search_result *res);
+void cmd_ui_search_cancel(void);
+bool cmd_ui_thread_subjects(void);
 
 /* Entry point shared by the UI binary; returns the process exit code. */
 int cmd_main(int argc, char **argv, cmd_ui_fn ui);

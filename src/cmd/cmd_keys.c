@@ -3,7 +3,10 @@
  * know, for `cachet keys [--secret] [PATTERN]` and the UI's key view: one
  * listing over both protocols (OpenPGP first), one description block per
  * key (fingerprint, user IDs, addresses, validity, owner trust, dates,
- * flags, usage, secret part, issuer, origin), all sanitised. Engines are
+ * flags, usage, secret part, issuer, origin: cachet's own record of
+ * where it imported a key from, else "keyring"), all sanitised; and
+ * `cachet keys --trust FPR LEVEL` (OpenPGP owner trust) and `--locate
+ * ADDR [--replace]` (a WKD look-up, cmd_wkd.c). Engines are
  * opened for one listing, with the network off, and closed again. Runs on
  * the calling thread (the main thread for the command, the UI thread for
  * the view).
@@ -97,6 +100,7 @@ cmd_keys_list(const char *pattern, bool secret, struct crypto_key **out,
 	*n = 0;
 	list_proto(CRYPTO_PROTO_OPENPGP, pattern, secret, out, n, &w);
 	list_proto(CRYPTO_PROTO_SMIME, pattern, secret, out, n, &w);
+	cmd_keyorigin_apply(*out, *n);
 	if (warn != NULL)
 		*warn = w.len > 0 ? util_sanitize(w.data, w.len, false,
 		    false) : NULL;
@@ -242,34 +246,131 @@ keys_print(const char *pattern, bool secret)
 	return n > 0 ? CMD_EXIT_OK : CMD_EXIT_FAIL;
 }
 
+/* ------------------------------------------------------ owner trust */
+
+static const char *const trust_words[] = {
+	[CRYPTO_TRUST_UNKNOWN] = "unknown",
+	[CRYPTO_TRUST_NEVER] = "never",
+	[CRYPTO_TRUST_MARGINAL] = "marginal",
+	[CRYPTO_TRUST_FULL] = "full",
+	[CRYPTO_TRUST_ULTIMATE] = "ultimate",
+};
+
+int
+cmd_keys_set_trust(const char *fpr, int level, struct cachet_err *err)
+{
+	struct crypto_engine *e = NULL;
+	int rc;
+
+	if (level < CRYPTO_TRUST_UNKNOWN || level > CRYPTO_TRUST_ULTIMATE)
+		return cachet_err(err, CACHET_E_INVAL, "no such trust level");
+	if ((rc = cmd_keys_engine_open(CRYPTO_PROTO_OPENPGP, &e, err)) != 0)
+		return rc;
+	rc = e->ops->set_owner_trust != NULL ? e->ops->set_owner_trust(e,
+	    fpr, (enum crypto_trust)level, err) : cachet_err(err,
+	    CACHET_E_INVAL, "the %s engine cannot set owner trust",
+	    e->ops->name);
+	crypto_engine_close(e);
+	return rc;
+}
+
+static int
+keys_trust(const char *fpr, const char *word)
+{
+	struct cachet_err err = {0};
+	int i;
+
+	for (i = 0; i <= CRYPTO_TRUST_ULTIMATE; i++)
+		if (strcmp(word, trust_words[i]) == 0)
+			break;
+	if (i > CRYPTO_TRUST_ULTIMATE) {
+		fprintf(stderr, "cachet: keys --trust: level is one of "
+		    "unknown, never, marginal, full, ultimate\n");
+		return CMD_EXIT_USAGE;
+	}
+	if (cmd_keys_set_trust(fpr, i, &err) != 0) {
+		fprintf(stderr, "cachet: keys --trust: %s\n", err.msg);
+		return err.code == CACHET_E_INVAL ? CMD_EXIT_USAGE :
+		    CMD_EXIT_FAIL;
+	}
+	printf("owner trust of %s set to %s\n", fpr, trust_words[i]);
+	return CMD_EXIT_OK;
+}
+
+/* ------------------------------------------------------- WKD look-up */
+
+static int
+keys_locate(const char *addr, bool replace)
+{
+	struct cmd_import_res res = {0};
+	struct cachet_err err = {0};
+	int rc;
+
+	rc = cmd_wkd_locate(addr, replace, &res, &err);
+	if (res.report != NULL)
+		fputs(res.report, stdout);
+	if (res.conflict != NULL)
+		fprintf(stderr, "cachet: import refused: %s\ncachet: check "
+		    "the new key with its owner; import it anyway with "
+		    "`cachet keys --locate ADDR --replace`\n", res.conflict);
+	else if (rc != 0)
+		fprintf(stderr, "cachet: keys --locate %s: %s\n", addr,
+		    err.msg);
+	cmd_import_res_release(&res);
+	return rc == 0 ? CMD_EXIT_OK : CMD_EXIT_FAIL;
+}
+
 int
 cmd_keys(int argc, char **argv, const char *config_path)
 {
 	static const struct option longopts[] = {
 		{"secret", no_argument, NULL, 's'},
+		{"trust", required_argument, NULL, 't'},
+		{"locate", required_argument, NULL, 'l'},
+		{"replace", no_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct config cfg = {0};
-	bool secret = false;
+	const char *trust = NULL, *locate = NULL;
+	bool secret = false, replace = false;
 	int ch, rc;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (ch != 's')
+		if (ch == 's')
+			secret = true;
+		else if (ch == 't')
+			trust = optarg;
+		else if (ch == 'l')
+			locate = optarg;
+		else if (ch == 'r')
+			replace = true;
+		else
 			goto usage;
-		secret = true;
 	}
-	if (argc - optind > 1)
+	if ((trust != NULL) + (locate != NULL) > 1 ||
+	    (trust != NULL ? argc - optind != 1 : argc - optind > 1) ||
+	    (locate != NULL && argc - optind != 0) ||
+	    (replace && locate == NULL) || (secret && (trust || locate)))
 		goto usage;
 	if (cmd_load_crypto_config(config_path, &cfg) != 0)
 		return CMD_EXIT_USAGE;
 	cmd_set_config(&cfg);
-	rc = keys_print(optind < argc ? argv[optind] : NULL, secret);
+	if (trust != NULL)
+		rc = keys_trust(trust, argv[optind]);
+	else if (locate != NULL)
+		rc = keys_locate(locate, replace);
+	else
+		rc = keys_print(optind < argc ? argv[optind] : NULL, secret);
 	cmd_set_config(NULL);
 	config_release(&cfg);
 	return rc;
 usage:
-	fputs("usage: cachet [-c FILE] keys [--secret] [PATTERN]\n", stderr);
+	fputs("usage: cachet [-c FILE] keys [--secret] [PATTERN]\n"
+	    "       cachet [-c FILE] keys --trust FINGERPRINT "
+	    "unknown|never|marginal|full|ultimate\n"
+	    "       cachet [-c FILE] keys --locate ADDRESS [--replace]\n",
+	    stderr);
 	return CMD_EXIT_USAGE;
 }

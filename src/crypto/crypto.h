@@ -44,6 +44,8 @@ enum crypto_cap {
 	CRYPTO_CAP_LIST_KEYS = 1 << 5,
 	CRYPTO_CAP_IMPORT = 1 << 6,
 	CRYPTO_CAP_EXPORT = 1 << 7,
+	CRYPTO_CAP_SCAN = 1 << 8,	/* scan_keys: OpenPGP only */
+	CRYPTO_CAP_OWNER_TRUST = 1 << 9,	/* set_owner_trust */
 };
 
 /* The result of one signature, judged on its own. */
@@ -134,7 +136,9 @@ struct crypto_key {
 	bool can_encrypt;
 	bool has_secret;
 	char *issuer;		/* S/MIME */
-	char *origin;		/* "keyring", "WKD", "Autocrypt", ... */
+	char *origin;		/* "keyring", "WKD", "Autocrypt", ...; cachet's
+				 * own record (cmd_keys_list) adds detail:
+				 * "WKD https://...", "attachment <id>" */
 };
 void crypto_keys_free(struct crypto_key *k, size_t n);
 
@@ -199,6 +203,24 @@ struct crypto_engine_ops {
 	 */
 	int (*export_key)(struct crypto_engine *e, const char *who,
 	    bool minimal, char **out, size_t *outlen, struct cachet_err *err);
+	/*
+	 * The keys data[0..len) holds, described as list_keys describes
+	 * keys, without importing anything (so that an import can be
+	 * checked first). Validity and owner trust are unknown. OpenPGP;
+	 * NULL when the engine cannot (CRYPTO_CAP_SCAN).
+	 */
+	int (*scan_keys)(struct crypto_engine *e, const char *data,
+	    size_t len, struct crypto_key **out, size_t *n,
+	    struct cachet_err *err);
+	/*
+	 * Set the OpenPGP owner trust of the key whose primary fingerprint
+	 * is fpr (the full fingerprint: nothing shorter is accepted) to
+	 * level (CRYPTO_TRUST_UNKNOWN .. ULTIMATE). The trust database
+	 * changes, and with it the validity of keys and cached statuses.
+	 * NULL when the engine cannot (CRYPTO_CAP_OWNER_TRUST).
+	 */
+	int (*set_owner_trust)(struct crypto_engine *e, const char *fpr,
+	    enum crypto_trust level, struct cachet_err *err);
 };
 
 /* Engine table lookup: the engine `name` serving `proto`, or NULL. */

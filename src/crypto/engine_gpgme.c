@@ -527,7 +527,8 @@ const struct crypto_engine_ops crypto_engine_gpgme = {
 	.protocols = CRYPTO_PROTO_OPENPGP | CRYPTO_PROTO_SMIME,
 	.caps = CRYPTO_CAP_VERIFY | CRYPTO_CAP_DECRYPT | CRYPTO_CAP_SIGN |
 	    CRYPTO_CAP_ENCRYPT | CRYPTO_CAP_FIND_KEYS | CRYPTO_CAP_LIST_KEYS |
-	    CRYPTO_CAP_IMPORT | CRYPTO_CAP_EXPORT,
+	    CRYPTO_CAP_IMPORT | CRYPTO_CAP_EXPORT | CRYPTO_CAP_SCAN |
+	    CRYPTO_CAP_OWNER_TRUST,
 	.open = gme_open,
 	.close = gme_close,
 	.verify_detached = gme_verify_detached,
@@ -538,4 +539,6 @@ const struct crypto_engine_ops crypto_engine_gpgme = {
 	.list_keys = crypto_gpgme_list_keys,
 	.import = crypto_gpgme_import,
 	.export_key = crypto_gpgme_export,
+	.scan_keys = crypto_gpgme_scan_keys,
+	.set_owner_trust = crypto_gpgme_set_owner_trust,
 };

@@ -78,7 +78,13 @@ int crypto_gpgme_list_keys(struct crypto_engine *e, const char *pattern,
     bool secret, struct crypto_key **out, size_t *n, struct cachet_err *err);
 int crypto_gpgme_import(struct crypto_engine *e, const char *data,
     size_t len, struct crypto_key **out, size_t *n, struct cachet_err *err);
+int crypto_gpgme_scan_keys(struct crypto_engine *e, const char *data,
+    size_t len, struct crypto_key **out, size_t *n, struct cachet_err *err);
 char *crypto_gpgme_fpr(struct crypto_gpgme *g, gpgme_key_t key);
+
+/* engine_gpgme_trust.c: OpenPGP owner trust (crypto.h set_owner_trust) */
+int crypto_gpgme_set_owner_trust(struct crypto_engine *e, const char *fpr,
+    enum crypto_trust level, struct cachet_err *err);
 
 /* engine_gpgme_out.c: signing and encrypting */
 int crypto_gpgme_sign(struct crypto_engine *e, const char *signer,

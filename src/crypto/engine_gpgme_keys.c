@@ -2,9 +2,10 @@
  * engine_gpgme_keys: keys and certificates through GPGME: looking one up
  * by fingerprint, resolving an address to the one usable key for signing
  * or encryption, listing (validity, owner trust, dates, usage, secret
- * part, user IDs, addresses, issuer) and importing. Key look-ups use the
- * instance's second context, so that a result of the operation context
- * stays readable meanwhile.
+ * part, user IDs, addresses, issuer, GnuPG's idea of the origin), listing
+ * what key data holds without importing it, and importing. Key look-ups
+ * use the instance's second context, so that a result of the operation
+ * context stays readable meanwhile.
  * Runs on the thread that owns the engine instance.
  */
 #include "crypto/engine_gpgme_int.h"
@@ -335,6 +336,26 @@ crypto_gpgme_fpr(struct crypto_gpgme *g, gpgme_key_t key)
 	return s;
 }
 
+/* Where GnuPG says the key came from; "keyring" when it does not know. */
+static const char *
+key_origin(gpgme_key_t k)
+{
+	switch (k->origin) {
+	case GPGME_KEYORG_KS:
+		return "key server";
+	case GPGME_KEYORG_DANE:
+		return "DANE";
+	case GPGME_KEYORG_WKD:
+		return "WKD";
+	case GPGME_KEYORG_URL:
+		return "URL";
+	case GPGME_KEYORG_FILE:
+		return "file";
+	default:
+		return "keyring";
+	}
+}
+
 static void
 key_fill(struct crypto_gpgme *g, gpgme_key_t k, struct crypto_key *out)
 {
@@ -373,7 +394,7 @@ key_fill(struct crypto_gpgme *g, gpgme_key_t k, struct crypto_key *out)
 		out->has_secret = out->has_secret || sk->secret;
 	if (g->proto == GPGME_PROTOCOL_CMS)
 		out->issuer = crypto_gpgme_str(k->issuer_name);
-	out->origin = xstrdup("keyring");
+	out->origin = xstrdup(key_origin(k));
 }
 
 static void
@@ -403,6 +424,52 @@ crypto_gpgme_list_keys(struct crypto_engine *e, const char *pattern,
 	*n = 0;
 	if ((rc = list_into(g, pattern, secret, &keys, &nk, err)) != 0)
 		return rc;
+	keys_out(g, keys, nk, out, n);
+	unref_all(keys, nk);
+	return 0;
+}
+
+/*
+ * The OpenPGP keys data[0..len) holds, without importing them (gpg's
+ * --import-options show-only underneath). Validity and owner trust are
+ * unknown: nothing about them is in the keyring.
+ */
+int
+crypto_gpgme_scan_keys(struct crypto_engine *e, const char *data,
+    size_t len, struct crypto_key **out, size_t *n, struct cachet_err *err)
+{
+	struct crypto_gpgme *g = e->priv;
+	gpgme_key_t *keys = NULL, k;
+	gpgme_data_t d;
+	gpgme_error_t ge;
+	size_t nk = 0;
+
+	if (out == NULL || n == NULL || data == NULL || len == 0)
+		return cachet_err(err, CACHET_E_INVAL, "scan: no data");
+	*out = NULL;
+	*n = 0;
+	if (g->proto != GPGME_PROTOCOL_OpenPGP)
+		return cachet_err(err, CACHET_E_INVAL,
+		    "scan: OpenPGP only");
+	if ((d = crypto_gpgme_data_mem(data, len)) == NULL)
+		return cachet_err(err, CACHET_E_CMD, "gpgme: no data object");
+	gpgme_set_keylist_mode(g->kctx, GPGME_KEYLIST_MODE_LOCAL);
+	ge = gpgme_op_keylist_from_data_start(g->kctx, d, 0);
+	while (ge == 0 && (ge = gpgme_op_keylist_next(g->kctx, &k)) == 0) {
+		if (nk >= LIST_MAX) {
+			gpgme_key_unref(k);
+			continue;
+		}
+		keys = xreallocarray(keys, nk + 1, sizeof(*keys));
+		keys[nk++] = k;
+	}
+	gpgme_op_keylist_end(g->kctx);
+	gpgme_data_release(d);
+	if (gpgme_err_code(ge) != GPG_ERR_EOF) {
+		unref_all(keys, nk);
+		crypto_gpgme_renew(g, &g->kctx);
+		return crypto_gpgme_error(err, ge, "reading keys");
+	}
 	keys_out(g, keys, nk, out, n);
 	unref_all(keys, nk);
 	return 0;

@@ -10,8 +10,10 @@
  * 3. Empty containers (messages not in the folder) are passed over: a
  *    message hangs under its nearest real ancestor; the messages directly
  *    under an empty root go under the earliest of them.
- * 4. Optionally, roots with the same subject (less "Re:" and the like)
- *    are joined under the earliest.
+ * 4. Optionally ([ui] thread_subjects), roots with the same subject
+ *    (less "Re:", "Fwd:", "Aw:" and "[list]" tags) are joined under the
+ *    earliest: messages without usable References or In-Reply-To then
+ *    still find their conversation.
  * 5. Siblings in date order; the tree is flattened depth first without
  *    recursion, and whole threads are ordered by their activity.
  *
@@ -28,6 +30,12 @@
 #define THREAD_MAX_ID_LEN 998
 /* Steps taken to look for a cycle before a link is refused anyway. */
 #define THREAD_LOOP_WALK 4096
+/* Longest mailing list tag ("[name]") taken off a subject. */
+#define THREAD_MAX_TAG_LEN 64
+/* How many ids ahead a hash table slot is fetched. */
+#define THREAD_PREFETCH 8
+/* Messages whose references are parsed and hashed in one go. */
+#define THREAD_LINK_CHUNK 256
 
 struct hent {
 	const char *k;
@@ -60,6 +68,13 @@ struct builder {
 struct span {
 	const char *p;
 	uint32_t len;
+};
+
+/* An id of the input and its hash. */
+struct idref {
+	const char *p;
+	uint32_t len;
+	uint64_t h;
 };
 
 static uint64_t
@@ -116,12 +131,21 @@ htab_grow(struct htab *t)
 	free(old);
 }
 
-/* The entry for k, added with val MODEL_NONE when absent. */
+/*
+ * Ask for the slot of hash h ahead of its lookup: the table is far larger
+ * than the caches, and each lookup would otherwise wait on memory.
+ */
+static void
+htab_prefetch(const struct htab *t, uint64_t h)
+{
+	__builtin_prefetch(&t->e[(size_t)h & (t->cap - 1)]);
+}
+
+/* The entry for k of hash h, added with val MODEL_NONE when absent. */
 static struct hent *
-htab_get(struct htab *t, const char *k, uint32_t len)
+htab_get_h(struct htab *t, const char *k, uint32_t len, uint64_t h)
 {
 	struct hent *e;
-	uint64_t h = hash_bytes(k, len);
 
 	if ((t->n + 1) * 2 > t->cap)
 		htab_grow(t);
@@ -134,6 +158,12 @@ htab_get(struct htab *t, const char *k, uint32_t len)
 		t->n++;
 	}
 	return e;
+}
+
+static struct hent *
+htab_get(struct htab *t, const char *k, uint32_t len)
+{
+	return htab_get_h(t, k, len, hash_bytes(k, len));
 }
 
 static uint32_t
@@ -151,9 +181,9 @@ ctr_new(struct builder *b, uint32_t msg)
 
 /* The container of a Message-ID, made empty when new. */
 static uint32_t
-ctr_of(struct builder *b, struct span s)
+ctr_of(struct builder *b, const struct idref *r)
 {
-	struct hent *e = htab_get(&b->ids, s.p, s.len);
+	struct hent *e = htab_get_h(&b->ids, r->p, r->len, r->h);
 
 	if (e->val == MODEL_NONE)
 		e->val = ctr_new(b, MODEL_NONE);
@@ -193,27 +223,30 @@ next_id(const char **s)
 	return sp;
 }
 
-/* The last MODEL_THREAD_MAX_REFS ids of s into out, in order. */
+/*
+ * Append to out the first max of the last MODEL_THREAD_MAX_REFS ids of s,
+ * in order, hashed; returns how many.
+ */
 static size_t
-parse_ids(const char *s, struct span *out)
+refs_add(struct idref *out, const char *s, size_t max)
 {
+	struct span ring[MODEL_THREAD_MAX_REFS];
 	const char *p = s;
-	size_t total = 0, skip, n = 0;
+	size_t total = 0, n, k;
 	struct span sp;
 
 	if (s == NULL)
 		return 0;
 	while ((sp = next_id(&p)).len > 0)
-		total++;
-	skip = total > MODEL_THREAD_MAX_REFS ? total - MODEL_THREAD_MAX_REFS : 0;
-	p = s;
-	while ((sp = next_id(&p)).len > 0) {
-		if (skip > 0)
-			skip--;
-		else
-			out[n++] = sp;
+		ring[total++ % MODEL_THREAD_MAX_REFS] = sp;
+	n = total < MODEL_THREAD_MAX_REFS ? total : MODEL_THREAD_MAX_REFS;
+	for (k = 0; k < n && k < max; k++) {
+		sp = ring[(total - n + k) % MODEL_THREAD_MAX_REFS];
+		out[k].p = sp.p;
+		out[k].len = sp.len;
+		out[k].h = hash_bytes(sp.p, sp.len);
 	}
-	return n;
+	return k;
 }
 
 /* True when a is b or one of b's ancestors (or the walk gave up). */
@@ -246,40 +279,93 @@ set_parent(struct builder *b, uint32_t child, uint32_t parent)
 	b->c[parent].nchild++;
 }
 
+/*
+ * Link the messages [from, to): first every id of their References (or
+ * In-Reply-To) is found and hashed into v, then the ids are looked up in
+ * order, each slot fetched a few ids ahead.
+ */
 static void
-link_message(struct builder *b, uint32_t self, uint32_t i)
+link_chunk(struct builder *b, const uint32_t *self, size_t from, size_t to,
+    struct idref *v, size_t *start)
 {
-	struct span ids[MODEL_THREAD_MAX_REFS];
-	const struct model_thread_in *m = &b->in[i];
-	uint32_t prev = MODEL_NONE, cur;
-	size_t n, k;
+	const struct model_thread_in *m;
+	uint32_t prev, cur;
+	size_t i, k, n = 0, c;
 
-	n = parse_ids(m->references, ids);
-	if (n == 0)
-		n = parse_ids(m->in_reply_to, ids) > 0 ? 1 : 0;
-	for (k = 0; k < n; k++) {
-		cur = ctr_of(b, ids[k]);
-		if (prev != MODEL_NONE && b->c[cur].parent == MODEL_NONE)
-			set_parent(b, cur, prev);
-		prev = cur;
+	for (i = from; i < to; i++) {
+		m = &b->in[i];
+		start[i - from] = n;
+		c = refs_add(v + n, m->references, MODEL_THREAD_MAX_REFS);
+		n += c > 0 ? c : refs_add(v + n, m->in_reply_to, 1);
 	}
-	if (prev != MODEL_NONE)
-		set_parent(b, self, prev);
+	start[to - from] = n;
+	for (i = from; i < to; i++) {
+		prev = MODEL_NONE;
+		for (k = start[i - from]; k < start[i - from + 1]; k++) {
+			if (k + THREAD_PREFETCH < n)
+				htab_prefetch(&b->ids,
+				    v[k + THREAD_PREFETCH].h);
+			cur = ctr_of(b, &v[k]);
+			if (prev != MODEL_NONE &&
+			    b->c[cur].parent == MODEL_NONE)
+				set_parent(b, cur, prev);
+			prev = cur;
+		}
+		if (prev != MODEL_NONE)
+			set_parent(b, self[i], prev);
+	}
+}
+
+static void
+link_messages(struct builder *b, const uint32_t *self)
+{
+	struct idref *v = xcalloc(THREAD_LINK_CHUNK * MODEL_THREAD_MAX_REFS,
+	    sizeof(*v));
+	size_t *start = xcalloc(THREAD_LINK_CHUNK + 1, sizeof(*start));
+	size_t i, to;
+
+	for (i = 0; i < b->nin; i = to) {
+		to = b->nin - i < THREAD_LINK_CHUNK ? b->nin : i +
+		    THREAD_LINK_CHUNK;
+		link_chunk(b, self, i, to, v, start);
+	}
+	free(v);
+	free(start);
+}
+
+/* Each message's own id, hashed. */
+static struct idref *
+message_ids(const struct builder *b)
+{
+	struct idref *mid = xcalloc(b->nin ? b->nin : 1, sizeof(*mid));
+	const char *p;
+	struct span sp;
+	size_t i;
+
+	for (i = 0; i < b->nin; i++) {
+		p = b->in[i].message_id ? b->in[i].message_id : "";
+		sp = next_id(&p);
+		mid[i].p = sp.p;
+		mid[i].len = sp.len;
+		mid[i].h = sp.len > 0 ? hash_bytes(sp.p, sp.len) : 0;
+	}
+	return mid;
 }
 
 static void
 add_messages(struct builder *b)
 {
 	uint32_t *self = xcalloc(b->nin ? b->nin : 1, sizeof(*self));
-	const char *p;
-	struct span sp;
+	struct idref *mid = message_ids(b);
 	struct hent *e;
 	size_t i;
 
 	for (i = 0; i < b->nin; i++) {
-		p = b->in[i].message_id ? b->in[i].message_id : "";
-		sp = next_id(&p);
-		e = sp.len > 0 ? htab_get(&b->ids, sp.p, sp.len) : NULL;
+		if (i + THREAD_PREFETCH < b->nin &&
+		    mid[i + THREAD_PREFETCH].len > 0)
+			htab_prefetch(&b->ids, mid[i + THREAD_PREFETCH].h);
+		e = mid[i].len > 0 ? htab_get_h(&b->ids, mid[i].p, mid[i].len,
+		    mid[i].h) : NULL;
 		if (e != NULL && e->val == MODEL_NONE)
 			e->val = ctr_new(b, (uint32_t)i);
 		else if (e != NULL && b->c[e->val].msg == MODEL_NONE)
@@ -288,8 +374,8 @@ add_messages(struct builder *b)
 			e = NULL;
 		self[i] = e != NULL ? e->val : ctr_new(b, (uint32_t)i);
 	}
-	for (i = 0; i < b->nin; i++)
-		link_message(b, self[i], (uint32_t)i);
+	free(mid);
+	link_messages(b, self);
 	free(self);
 }
 
@@ -318,13 +404,18 @@ date_order(const struct model_thread_in *in, size_t n)
 	struct order_key *k = xcalloc(n ? n : 1, sizeof(*k));
 	uint32_t *out = xcalloc(n ? n : 1, sizeof(*out));
 	size_t i;
+	bool sorted = true;
 
 	for (i = 0; i < n; i++) {
 		k[i].date = in[i].date;
 		k[i].id = in[i].id;
 		k[i].idx = (uint32_t)i;
+		if (i > 0 && sorted && order_cmp(&k[i - 1], &k[i]) > 0)
+			sorted = false;
 	}
-	qsort(k, n, sizeof(*k), order_cmp);
+	/* The store hands the rows over in this order already. */
+	if (!sorted)
+		qsort(k, n, sizeof(*k), order_cmp);
 	for (i = 0; i < n; i++)
 		out[i] = k[i].idx;
 	free(k);
@@ -404,7 +495,29 @@ real_parents(struct builder *b, const uint32_t *order, uint32_t *selfc)
 	free(top);
 }
 
-/* "Re: Re[2]: Fwd: subject" -> "subject"; empty means no grouping. */
+/*
+ * After a mailing list's tag such as "[dev-list] ", or NULL when p does
+ * not start with one (short, no nested brackets, not the whole subject).
+ */
+static const char *
+list_tag_end(const char *p)
+{
+	const char *q;
+
+	if (*p != '[')
+		return NULL;
+	for (q = p + 1; *q != '\0' && *q != ']' && *q != '[' &&
+	    q - p <= THREAD_MAX_TAG_LEN; q++)
+		;
+	if (*q != ']' || q == p + 1 || q[1] == '\0')
+		return NULL;
+	return q + 1;
+}
+
+/*
+ * "Re: [list] Re[2]: Fwd: subject" -> "subject"; empty means no
+ * grouping.
+ */
 static struct span
 subject_base(const char *s)
 {
@@ -418,6 +531,11 @@ subject_base(const char *s)
 		again = false;
 		while (*p == ' ' || *p == '\t')
 			p++;
+		if ((q = list_tag_end(p)) != NULL) {
+			p = q;
+			again = true;
+			continue;
+		}
 		for (i = 0; i < sizeof(pfx) / sizeof(pfx[0]); i++) {
 			l = strlen(pfx[i]);
 			if (strncasecmp(p, pfx[i], l) != 0)

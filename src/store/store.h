@@ -185,6 +185,16 @@ int store_msg_list(struct store *st, int64_t folder_id, enum store_sort sort,
  */
 #define STORE_THREAD_REFS_MAX 4096
 
+/*
+ * What changes when a message arrives in or leaves the folder (flag
+ * changes leave it alone): a cheap test of whether to thread again.
+ */
+struct store_thread_stamp {
+	int64_t count;
+	int64_t max_id;
+	int64_t sum_id;
+};
+
 struct store_thread_row {
 	int64_t id;
 	int64_t date;
@@ -199,23 +209,27 @@ struct store_thread_rows {
 	size_t n;
 	char *pool;
 	size_t pool_len;
+	struct store_thread_stamp stamp;	/* of exactly these rows */
 };
 
 int store_thread_rows(struct store *st, int64_t folder_id,
     struct store_thread_rows *out, struct cachet_err *err);
+/*
+ * The same with options: without STORE_THREAD_SUBJECTS every subject is
+ * left out (""), for threading that does not join threads by subject.
+ * Rows come in (date, id) order.
+ */
+#define STORE_THREAD_SUBJECTS (1u << 0)
+int store_thread_rows_opt(struct store *st, int64_t folder_id,
+    unsigned opts, struct store_thread_rows *out, struct cachet_err *err);
 void store_thread_rows_release(struct store_thread_rows *r);
 const char *store_thread_str(const struct store_thread_rows *r, uint32_t off);
 
 /*
- * What changes when a message arrives in or leaves the folder (flag
- * changes leave it alone): a cheap test of whether to thread again.
+ * The folder's stamp (see store_thread_stamp). Read only when something
+ * was written since the last stamp or rows of the folder: otherwise the
+ * remembered one is returned without reading the folder again.
  */
-struct store_thread_stamp {
-	int64_t count;
-	int64_t max_id;
-	int64_t sum_id;
-};
-
 int store_thread_stamp(struct store *st, int64_t folder_id,
     struct store_thread_stamp *out, struct cachet_err *err);
 

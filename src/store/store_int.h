@@ -49,6 +49,10 @@ enum store_stmt_id {
 	STORE_SQL_LIST_LAST = STORE_SQL_LIST_FIRST + STORE_SORT_UID,
 	STORE_SQL_KEYSET_FIRST,	/* likewise */
 	STORE_SQL_KEYSET_LAST = STORE_SQL_KEYSET_FIRST + STORE_SORT_UID,
+	STORE_SQL_LIST_REV_FIRST,	/* the same orders read backwards */
+	STORE_SQL_LIST_REV_LAST = STORE_SQL_LIST_REV_FIRST + STORE_SORT_UID,
+	STORE_SQL_KEYSET_REV_FIRST,
+	STORE_SQL_KEYSET_REV_LAST = STORE_SQL_KEYSET_REV_FIRST + STORE_SORT_UID,
 	STORE_SQL_DATA_VERSION,
 	STORE_SQL_SEARCH,
 	STORE_SQL_FTS_QUEUE_BODY,
@@ -106,6 +110,15 @@ struct store_list_cache {
 	int64_t changes;	/* this connection's changes */
 };
 
+/* The last thread stamp read, valid while nothing has changed. */
+struct store_stamp_cache {
+	bool valid;
+	int64_t folder_id;
+	int64_t data_version;
+	int64_t changes;
+	struct store_thread_stamp stamp;
+};
+
 struct store {
 	sqlite3 *db;
 	char *dir;		/* account directory */
@@ -122,7 +135,10 @@ struct store {
 	int64_t fts_mark;	/* max(messages.id) before this transaction's
 				 * first insert */
 	struct store_list_cache list;
-	uint64_t keyset_used;	/* windows read after a known row */
+	struct store_stamp_cache stamp;
+	uint64_t keyset_used;	/* windows read after (or before) a known
+				 * row */
+	uint64_t reverse_used;	/* windows read from the end backwards */
 };
 
 /* Where an internal transaction began, to undo exactly its part. */
@@ -200,7 +216,18 @@ void store_msg_from_row(sqlite3_stmt *s, struct store_msg *m);
  */
 const char *store_msg_list_sql(enum store_sort sort);
 const char *store_msg_keyset_sql(enum store_sort sort);
-/* Forget the remembered listing window (after a rollback). */
+/* The same orders walked backwards: from the end, and before a known row. */
+const char *store_msg_list_rev_sql(enum store_sort sort);
+const char *store_msg_keyset_rev_sql(enum store_sort sort);
+/* The SELECT of store_thread_rows_opt (the tests check its plan). */
+const char *store_thread_sql(unsigned opts);
+/* Forget the remembered listing window and stamp (after a rollback). */
 void store_list_forget(struct store *st);
+/*
+ * PRAGMA data_version (other connections' commits) and this connection's
+ * total changes: while both stay the same, nothing in the database moved.
+ */
+int store_list_version(struct store *st, int64_t *dv, int64_t *changes,
+    struct cachet_err *err);
 
 #endif

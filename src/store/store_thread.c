@@ -3,7 +3,9 @@
  * folder returns only the ids, dates and threading headers, packed into a
  * single string pool (no allocation per row), so a folder of 100,000
  * messages costs a few megabytes for as long as threading runs. Also a
- * cheap stamp that tells when messages came or went.
+ * stamp that tells when messages came or went: taken from the rows as
+ * they are read, and remembered until anything in the database changes,
+ * so asking again costs nothing while nothing did.
  * Runs on the thread that owns the store.
  */
 #include "store/store_int.h"
@@ -11,14 +13,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define THREAD_SQL \
-	"SELECT id, date, message_id, in_reply_to, refs, subject" \
-	" FROM messages WHERE folder_id = ?1 AND hidden = 0"
+/*
+ * In (date, id) order, which the date index gives for nothing and the
+ * model then need not sort; subjects only when threads join by them.
+ */
+#define THREAD_SQL(subject) \
+	"SELECT id, date, message_id, in_reply_to, refs, " subject \
+	" FROM messages WHERE folder_id = ?1 AND hidden = 0" \
+	" ORDER BY date, id"
 #define STAMP_SQL \
 	"SELECT count(*), coalesce(max(id), 0), coalesce(sum(id), 0)" \
 	" FROM messages WHERE folder_id = ?1 AND hidden = 0"
 /* No single string past this; longer ones are cut (subjects) or tailed. */
 #define THREAD_STR_MAX 1024
+/* Pool bytes first set aside per message (ids, a few references). */
+#define THREAD_POOL_GUESS 160
 
 /* Append len bytes of s and a NUL; returns the offset, 0 for nothing. */
 static uint32_t
@@ -64,20 +73,77 @@ pool_refs(struct buf *pool, sqlite3_stmt *s, int col)
 	return pool_add(pool, p, len - (size_t)(p - t));
 }
 
+static void
+stamp_add(struct store_thread_stamp *sp, int64_t id)
+{
+	sp->count++;
+	if (id > sp->max_id)
+		sp->max_id = id;
+	sp->sum_id = (int64_t)((uint64_t)sp->sum_id + (uint64_t)id);
+}
+
+/* Room for the folder's rows, from its count, so nothing is copied. */
+static void
+rows_reserve(struct store *st, int64_t folder_id,
+    struct store_thread_rows *out, struct buf *pool, size_t *cap)
+{
+	struct cachet_err err;
+	uint32_t total = 0;
+
+	if (store_msg_count(st, folder_id, &total, NULL, &err) != 0 ||
+	    total == 0)
+		return;
+	*cap = total;
+	out->rows = xreallocarray(NULL, *cap, sizeof(*out->rows));
+	buf_grow(pool, (size_t)total * THREAD_POOL_GUESS);
+}
+
+static void
+rows_remember(struct store *st, int64_t folder_id,
+    const struct store_thread_stamp *sp, int64_t dv, int64_t changes)
+{
+	st->stamp.valid = true;
+	st->stamp.folder_id = folder_id;
+	st->stamp.data_version = dv;
+	st->stamp.changes = changes;
+	st->stamp.stamp = *sp;
+}
+
+const char *
+store_thread_sql(unsigned opts)
+{
+	return (opts & STORE_THREAD_SUBJECTS) ? THREAD_SQL("subject") :
+	    THREAD_SQL("NULL");
+}
+
 int
 store_thread_rows(struct store *st, int64_t folder_id,
+    struct store_thread_rows *out, struct cachet_err *err)
+{
+	return store_thread_rows_opt(st, folder_id, STORE_THREAD_SUBJECTS,
+	    out, err);
+}
+
+int
+store_thread_rows_opt(struct store *st, int64_t folder_id, unsigned opts,
     struct store_thread_rows *out, struct cachet_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	struct store_thread_row *r;
 	struct buf pool;
+	int64_t dv = 0, changes = 0;
 	size_t cap = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (sqlite3_prepare_v2(st->db, THREAD_SQL, -1, &s, NULL) != SQLITE_OK)
+	/* Before the SELECT: a commit in between only costs a new stamp. */
+	if ((rc = store_list_version(st, &dv, &changes, err)) != 0)
+		return rc;
+	if (sqlite3_prepare_v2(st->db, store_thread_sql(opts), -1, &s,
+	    NULL) != SQLITE_OK)
 		return store_sqlerr(st, err, "thread rows");
 	buf_init(&pool);
+	rows_reserve(st, folder_id, out, &pool, &cap);
 	buf_addc(&pool, '\0');	/* offset 0 is the empty string */
 	sqlite3_bind_int64(s, 1, folder_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -93,6 +159,7 @@ store_thread_rows(struct store *st, int64_t folder_id,
 		r->in_reply_to = pool_col(&pool, s, 3);
 		r->references = pool_refs(&pool, s, 4);
 		r->subject = pool_col(&pool, s, 5);
+		stamp_add(&out->stamp, r->id);
 	}
 	if (rc != SQLITE_DONE)
 		rc = store_sqlerr(st, err, "thread rows");
@@ -102,6 +169,8 @@ store_thread_rows(struct store *st, int64_t folder_id,
 	out->pool = buf_detach(&pool, &out->pool_len);
 	if (rc != 0)
 		store_thread_rows_release(out);
+	else
+		rows_remember(st, folder_id, &out->stamp, dv, changes);
 	return rc;
 }
 
@@ -128,9 +197,17 @@ store_thread_stamp(struct store *st, int64_t folder_id,
     struct store_thread_stamp *out, struct cachet_err *err)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = 0;
+	int64_t dv = 0, changes = 0;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if ((rc = store_list_version(st, &dv, &changes, err)) != 0)
+		return rc;
+	if (st->stamp.valid && st->stamp.folder_id == folder_id &&
+	    st->stamp.data_version == dv && st->stamp.changes == changes) {
+		*out = st->stamp.stamp;
+		return 0;
+	}
 	if (sqlite3_prepare_v2(st->db, STAMP_SQL, -1, &s, NULL) != SQLITE_OK)
 		return store_sqlerr(st, err, "thread stamp");
 	sqlite3_bind_int64(s, 1, folder_id);
@@ -138,6 +215,7 @@ store_thread_stamp(struct store *st, int64_t folder_id,
 		out->count = sqlite3_column_int64(s, 0);
 		out->max_id = sqlite3_column_int64(s, 1);
 		out->sum_id = sqlite3_column_int64(s, 2);
+		rows_remember(st, folder_id, out, dv, changes);
 	} else {
 		rc = store_sqlerr(st, err, "thread stamp");
 	}

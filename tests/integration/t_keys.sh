@@ -4,7 +4,7 @@
 # certificates with issuer; --secret and a pattern narrow the list. Then
 # the key view in the UI of `cachet --demo`: K opens it, it lists the demo
 # keys with their validity words, j moves the selection and the detail
-# block follows, q closes it.
+# block follows, q closes it. Also `cachet keys --trust FPR LEVEL`.
 . "$(dirname "$0")/../lib/env.sh"
 . "$top/tests/lib/tmux.sh"
 
@@ -111,6 +111,39 @@ rc=0
 "$CACHET" keys --bogus >/dev/null 2>&1 || rc=$?
 assert_eq "$rc" 2 "bad option"
 
+# --trust: Bob's owner trust, by full fingerprint only; the trust
+# database changes (the security status cache keys on it), Bob's own
+# validity does not (nobody certified his key).
+BOB=C816F6C0E3571816DEE3072E227FD76AE5BB6C1B
+before=$(stat -c %y "$GNUPGHOME/trustdb.gpg")
+sleep 0.01
+"$CACHET" keys --trust "$BOB" full >"$T/tr" 2>&1 || { cat "$T/tr"; fail "--trust full"; }
+has "$T/tr" "owner trust of $BOB set to full"
+[ "$(stat -c %y "$GNUPGHOME/trustdb.gpg")" != "$before" ] ||
+    fail "the trust database did not change"
+"$CACHET" keys bob@example.net >"$T/bobt" 2>/dev/null || fail "keys bob"
+has "$T/bobt" "owner trust: full"
+has "$T/bobt" "validity:    unknown"
+gpg --batch --export-ownertrust 2>/dev/null | grep -q "^$BOB:5:" ||
+    fail "gpg does not see full owner trust"
+for bad in 227FD76AE5BB6C1B E5BB6C1B bob@example.net; do
+	rc=0
+	"$CACHET" keys --trust "$bad" full >/dev/null 2>"$T/tr" || rc=$?
+	assert_eq "$rc" 2 "--trust $bad"
+	has "$T/tr" "full fingerprint"
+done
+rc=0
+"$CACHET" keys --trust "$BOB" total >/dev/null 2>"$T/tr" || rc=$?
+assert_eq "$rc" 2 "--trust with a bad level"
+rc=0
+"$CACHET" keys --trust 0000000000000000000000000000000000000000 never \
+    >/dev/null 2>"$T/tr" || rc=$?
+assert_eq "$rc" 1 "--trust of a key not in the keyring"
+has "$T/tr" "no key"
+"$CACHET" keys --trust "$BOB" unknown >/dev/null 2>&1 || fail "--trust unknown"
+"$CACHET" keys bob@example.net >"$T/bobt" 2>/dev/null || fail "keys bob"
+has "$T/bobt" "owner trust: unknown"
+
 # The key view of the demo account.
 ui_start --demo
 ui_wait "INBOX"
@@ -118,12 +151,12 @@ ui_keys K
 ui_wait "Keys and certificates: 6"
 ui_wait "keys  1/6"
 ui_screen >"$T/s1"
-has "$T/s1" "OpenPGP ultimate sign, encrypt sec Demo User <demo@example.org>"
-has "$T/s1" "OpenPGP full     sign, encrypt     Alice Example"
-has "$T/s1" "OpenPGP unknown  sign, encrypt     Bob Example"
+has "$T/s1" "OpenPGP ultimate sign, encrypt sec keyring    Demo User <demo@example.org>"
+has "$T/s1" "OpenPGP full     sign, encrypt     keyring    Alice Example"
+has "$T/s1" "OpenPGP unknown  sign, encrypt     keyring    Bob Example"
 has "$T/s1" "X.509   ultimate"
-has "$T/s1" "X.509   full     sign, encrypt     alice@example.org"
-has "$T/s1" "X.509   full     sign, encrypt sec demo@example.org"
+has "$T/s1" "X.509   full     sign, encrypt     keyring    alice@example.org"
+has "$T/s1" "X.509   full     sign, encrypt sec keyring    demo@example.org"
 has "$T/s1" "OpenPGP key AEA9006429BAB47214D2206599D9D5054BBE69F6"
 has "$T/s1" "owner trust: ultimate"
 ui_keys j j

@@ -815,6 +815,62 @@ test_list_windows(void **state)
 	store_msgs_free(w, got);
 }
 
+/* Check that the window [o, o + len) is exactly that slice of all. */
+static void
+check_window(struct store *st, int64_t folder, enum store_sort sort,
+    const struct store_msg *all, uint32_t o, uint32_t len)
+{
+	struct cachet_err err = { 0 };
+	struct store_msg *w;
+	size_t got, i;
+
+	assert_int_equal(store_msg_list(st, folder, sort, o, len, &w, &got,
+	    &err), 0);
+	assert_int_equal(got, len);
+	for (i = 0; i < got; i++)
+		assert_int_equal(w[i].id, all[o + i].id);
+	store_msgs_free(w, got);
+}
+
+/*
+ * Windows near the end are read backwards from the end; paging up from
+ * there continues before the first row shown; all match the slices.
+ */
+static void
+test_list_backwards(void **state)
+{
+	struct fx *fx = *state;
+	enum store_sort sort;
+	struct store_msg *all;
+	uint64_t used, rev;
+	size_t n;
+	uint32_t o;
+
+	fill_list(fx->st, fx->inbox);
+	for (sort = STORE_SORT_DATE; sort <= STORE_SORT_UID; sort++) {
+		all = read_all(fx->st, fx->inbox, sort, &n);
+		assert_int_equal(n, NLIST);
+		rev = fx->st->reverse_used;
+		check_window(fx->st, fx->inbox, sort, all, NLIST - 100, 30);
+		check_window(fx->st, fx->inbox, sort, all, NLIST - 30, 30);
+		assert_int_equal(fx->st->reverse_used, rev + 2);
+		/* Near the top, the OFFSET still counts from there. */
+		check_window(fx->st, fx->inbox, sort, all, 40, 30);
+		assert_int_equal(fx->st->reverse_used, rev + 2);
+		/* Page up from the end, then down again. */
+		used = fx->st->keyset_used;
+		for (o = NLIST - 30; o >= 20; o -= 20)
+			check_window(fx->st, fx->inbox, sort, all, o - 20, 20);
+		assert_true(fx->st->keyset_used - used >= 200);
+		for (o = 0; o + 25 <= NLIST; o += 500)
+			check_window(fx->st, fx->inbox, sort, all, o, 25);
+		/* Scrolling up a row at a time near the end. */
+		for (o = NLIST - 30; o > NLIST - 60; o--)
+			check_window(fx->st, fx->inbox, sort, all, o, 30);
+		store_msgs_free(all, n);
+	}
+}
+
 static int64_t
 put_dated(struct store *st, int64_t folder, uint32_t uid, int64_t date)
 {
@@ -888,34 +944,40 @@ test_list_stale(void **state)
 	assert_int_equal(date_at(fx->st, fx->inbox, 35), 135);
 }
 
-/* Each listing walks an index: no temporary sort of the whole folder. */
+/* One listing walks an index: no temporary sort of the whole folder. */
+static void
+check_plan(sqlite3 *raw, const char *sql, bool keyset)
+{
+	char *q = xasprintf("EXPLAIN QUERY PLAN %s", sql);
+	sqlite3_stmt *s;
+	bool index = false;
+
+	assert_int_equal(sqlite3_prepare_v2(raw, q, -1, &s, NULL), SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(s, 3);
+
+		assert_null(strstr(d, "TEMP B-TREE"));
+		/* Keyset windows start inside the index. */
+		if (strstr(d, "USING INDEX msg_") != NULL &&
+		    (!keyset || strchr(d, '>') || strchr(d, '<')))
+			index = true;
+	}
+	assert_true(index);
+	sqlite3_finalize(s);
+	free(q);
+}
+
+/* Every order, forwards and backwards, by OFFSET and after a row. */
 static void
 check_plans(sqlite3 *raw)
 {
 	enum store_sort sort;
 
-	for (sort = STORE_SORT_DATE; sort <= STORE_SORT_UID * 2 + 1; sort++) {
-		char *q = xasprintf("EXPLAIN QUERY PLAN %s",
-		    sort <= STORE_SORT_UID ? store_msg_list_sql(sort) :
-		    store_msg_keyset_sql(sort - STORE_SORT_UID - 1));
-		sqlite3_stmt *s;
-		bool index = false;
-
-		assert_int_equal(sqlite3_prepare_v2(raw, q, -1, &s, NULL),
-		    SQLITE_OK);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			const char *d = (const char *)sqlite3_column_text(s, 3);
-
-			assert_null(strstr(d, "TEMP B-TREE"));
-			/* Keyset windows start inside the index. */
-			if (strstr(d, "USING INDEX msg_") != NULL &&
-			    (sort <= STORE_SORT_UID || strchr(d, '>') ||
-			    strchr(d, '<')))
-				index = true;
-		}
-		assert_true(index);
-		sqlite3_finalize(s);
-		free(q);
+	for (sort = STORE_SORT_DATE; sort <= STORE_SORT_UID; sort++) {
+		check_plan(raw, store_msg_list_sql(sort), false);
+		check_plan(raw, store_msg_keyset_sql(sort), true);
+		check_plan(raw, store_msg_list_rev_sql(sort), false);
+		check_plan(raw, store_msg_keyset_rev_sql(sort), true);
 	}
 }
 
@@ -940,6 +1002,8 @@ test_list_plans(void **state)
 	check_plans(raw);
 	assert_null(store_msg_list_sql((enum store_sort)99));
 	assert_null(store_msg_keyset_sql((enum store_sort)99));
+	assert_null(store_msg_list_rev_sql((enum store_sort)99));
+	assert_null(store_msg_keyset_rev_sql((enum store_sort)99));
 	sqlite3_close(raw);
 	free(db);
 }
@@ -1125,6 +1189,108 @@ test_ops(void **state)
 	assert_string_equal(ops[1].last_error, "server said NO");
 	store_ops_free(ops, n);
 	store_ops_free(NULL, 0);
+}
+
+/* The stamp as store_thread_stamp gives it, checked against rows read. */
+static struct store_thread_stamp
+stamp_of(struct store *st, int64_t folder)
+{
+	struct cachet_err err = { 0 };
+	struct store_thread_stamp sp;
+
+	assert_int_equal(store_thread_stamp(st, folder, &sp, &err), 0);
+	return sp;
+}
+
+static bool
+stamp_eq(struct store_thread_stamp a, struct store_thread_stamp b)
+{
+	return a.count == b.count && a.max_id == b.max_id &&
+	    a.sum_id == b.sum_id;
+}
+
+/*
+ * Threading rows come in (date, id) order, with subjects only when asked
+ * for, and carry their stamp; a remembered stamp is given back only while
+ * nothing has changed, here or in another connection, and not after a
+ * rollback.
+ */
+static void
+test_thread_rows(void **state)
+{
+	struct fx *fx = *state;
+	struct cachet_err err = { 0 };
+	struct store_thread_rows tr;
+	struct store_thread_stamp sp, before;
+	struct store *st2;
+	int64_t ids[6], sum = 0;
+	size_t i;
+
+	for (i = 0; i < 6; i++) {
+		ids[i] = put_dated(fx->st, fx->inbox, (uint32_t)i + 1,
+		    (int64_t)((i * 5) % 6));
+		sum += ids[i];
+	}
+	assert_int_equal(store_thread_rows_opt(fx->st, fx->inbox, 0, &tr,
+	    &err), 0);
+	assert_int_equal(tr.n, 6);
+	for (i = 0; i < tr.n; i++) {
+		assert_int_equal(tr.rows[i].date, (int64_t)i);
+		assert_string_equal(store_thread_str(&tr, tr.rows[i].subject),
+		    "");
+	}
+	assert_int_equal(tr.stamp.count, 6);
+	assert_int_equal(tr.stamp.max_id, ids[5]);
+	assert_int_equal(tr.stamp.sum_id, sum);
+	store_thread_rows_release(&tr);
+	assert_int_equal(store_thread_rows(fx->st, fx->inbox, &tr, &err), 0);
+	assert_string_equal(store_thread_str(&tr, tr.rows[0].subject),
+	    "dated");
+	sp = stamp_of(fx->st, fx->inbox);
+	assert_true(stamp_eq(sp, tr.stamp));
+	store_thread_rows_release(&tr);
+	/* Another folder's stamp is its own. */
+	assert_int_equal(stamp_of(fx->st, fx->inbox + 1000).count, 0);
+	assert_true(stamp_eq(stamp_of(fx->st, fx->inbox), sp));
+
+	/* Another connection adds one; then this one hides one. */
+	assert_int_equal(store_open(&st2, fx->dir, &err), 0);
+	put_dated(st2, fx->inbox, 100, 50);
+	store_close(st2);
+	sp = stamp_of(fx->st, fx->inbox);
+	assert_int_equal(sp.count, 7);
+	struct store_op op = { .kind = STORE_OP_DELETE,
+	    .folder_id = fx->inbox, .uid = 1 };
+	assert_int_equal(store_op_add(fx->st, &op, NULL, &err), 0);
+	before = stamp_of(fx->st, fx->inbox);
+	assert_int_equal(before.count, 6);
+	assert_int_equal(before.sum_id, sp.sum_id - ids[0]);
+
+	/* What a rolled back transaction added is not remembered. */
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	put_dated(fx->st, fx->inbox, 200, 60);
+	assert_int_equal(stamp_of(fx->st, fx->inbox).count, 7);
+	store_rollback(fx->st);
+	assert_true(stamp_eq(stamp_of(fx->st, fx->inbox), before));
+	assert_int_equal(store_thread_rows_opt(fx->st, fx->inbox,
+	    STORE_THREAD_SUBJECTS, &tr, &err), 0);
+	assert_true(stamp_eq(tr.stamp, before));
+	store_thread_rows_release(&tr);
+}
+
+/* The threading SELECT walks the date index: no sort of the folder. */
+static void
+test_thread_plan(void **state)
+{
+	struct fx *fx = *state;
+	char *db = xasprintf("%s/index.db", fx->dir);
+	sqlite3 *raw;
+
+	assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+	check_plan(raw, store_thread_sql(0), false);
+	check_plan(raw, store_thread_sql(STORE_THREAD_SUBJECTS), false);
+	sqlite3_close(raw);
+	free(db);
 }
 
 /* Two connections (as the UI and sync threads have): WAL readers. */
@@ -1506,8 +1672,11 @@ main(void)
 		T(test_delete),
 		T(test_folder_clear_delete),
 		T(test_list_windows),
+		T(test_list_backwards),
 		T(test_list_stale),
 		T(test_list_plans),
+		T(test_thread_rows),
+		T(test_thread_plan),
 		T(test_search),
 		T(test_ops),
 		T(test_two_connections),

@@ -2,8 +2,8 @@
  * Unit tests for src/model threading: parents from References and
  * In-Reply-To, missing parents, sibling and thread order, duplicates,
  * self-references and cycles, huge reference lists, the subject option,
- * collapse and expand, tree prefixes, and a timing of 100,000 messages
- * (printed, not asserted).
+ * collapse and expand, tree prefixes, input order, and a timing of
+ * 100,000 messages (printed, not asserted).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -156,6 +156,29 @@ test_subject(void **state)
 	check(in, 3, MODEL_THREAD_SUBJECT, "3:0 1:0 2:1");
 }
 
+/*
+ * Subject fallback (the [ui] thread_subjects option): off, messages with
+ * the same subject and no references stay apart; on, they are grouped
+ * under the earliest, list tags and Aw:/Fwd: prefixes aside, while
+ * messages that thread by References keep their place.
+ */
+static void
+test_subject_fallback(void **state)
+{
+	const struct model_thread_in in[] = {
+		M(1, 10, "a@x", NULL, NULL, "[dev] Release"),
+		M(2, 20, "b@x", NULL, NULL, "Aw: [dev] Release"),
+		M(3, 30, "c@x", NULL, NULL, "Re: [dev] Re: Release"),
+		M(4, 40, "d@x", NULL, "<b@x>", "something else"),
+		M(5, 50, "e@x", NULL, NULL, "Other"),
+		M(6, 60, "f@x", NULL, NULL, "[dev]"),
+		M(7, 70, "g@x", NULL, NULL, "[dev]"),
+	};
+
+	check(in, 7, 0, "7:0 6:0 5:0 2:0 4:1 3:0 1:0");
+	check(in, 7, MODEL_THREAD_SUBJECT, "6:0 7:1 5:0 1:0 2:1 4:2 3:1");
+}
+
 static void
 test_collapse_prefix(void **state)
 {
@@ -227,6 +250,72 @@ test_deep_chain(void **state)
 	free(ids);
 }
 
+/*
+ * The same messages in date order (as the store hands them over) or
+ * shuffled give the same threads; References longer than the ids kept,
+ * over more messages than are parsed in one go, still find the parent.
+ */
+#define ORDER_N 700
+#define ORDER_CHAIN 200
+
+static char *
+order_shape(const struct model_thread_in *in, size_t n)
+{
+	struct model_thread t;
+	char *s;
+
+	model_thread_build(&t, in, n, 0);
+	assert_int_equal(t.n, n);
+	s = shape(&t);
+	model_thread_release(&t);
+	return s;
+}
+
+static void
+test_input_order(void **state)
+{
+	struct model_thread_in *in = xcalloc(ORDER_N, sizeof(*in));
+	struct model_thread_in *sh = xcalloc(ORDER_N, sizeof(*sh));
+	char (*mid)[32] = xcalloc(ORDER_N, sizeof(*mid));
+	char **refs = xcalloc(ORDER_N, sizeof(*refs));
+	char *sorted, *shuffled;
+	struct buf b;
+	size_t i, j;
+
+	for (i = 0; i < ORDER_N; i++) {
+		snprintf(mid[i], sizeof(mid[i]), "<c%zu@order.test>", i);
+		buf_init(&b);
+		/* Every earlier message of the chain, up to 199 ids. */
+		for (j = i - i % ORDER_CHAIN; j < i; j++)
+			buf_addf(&b, "%s%s", j > i - i % ORDER_CHAIN ? " " :
+			    "", mid[j]);
+		buf_addc(&b, '\0');
+		refs[i] = buf_detach(&b, NULL);
+		in[i].id = (int64_t)i + 1;
+		in[i].date = 1000 + (int64_t)i;
+		in[i].message_id = mid[i];
+		in[i].references = refs[i];
+	}
+	/* 7919 is prime to ORDER_N: a permutation. */
+	for (i = 0; i < ORDER_N; i++)
+		sh[i] = in[(i * 7919) % ORDER_N];
+	sorted = order_shape(in, ORDER_N);
+	shuffled = order_shape(sh, ORDER_N);
+	assert_string_equal(sorted, shuffled);
+	/* The newest chain first, each message under the one before. */
+	assert_memory_equal(sorted, "601:0 602:1 603:2 604:3", 23);
+	assert_non_null(strstr(sorted, " 700:99 401:0 "));
+	assert_non_null(strstr(sorted, " 400:199 1:0 "));
+	free(sorted);
+	free(shuffled);
+	for (i = 0; i < ORDER_N; i++)
+		free(refs[i]);
+	free(refs);
+	free(mid);
+	free(sh);
+	free(in);
+}
+
 static double
 now_ms(void)
 {
@@ -290,8 +379,10 @@ main(void)
 		cmocka_unit_test(test_missing_parent),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_subject),
+		cmocka_unit_test(test_subject_fallback),
 		cmocka_unit_test(test_collapse_prefix),
 		cmocka_unit_test(test_deep_chain),
+		cmocka_unit_test(test_input_order),
 		cmocka_unit_test(test_bench_100k),
 	};
 
