@@ -5,6 +5,7 @@
  */
 #include "imap_int.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <time.h>
 
@@ -323,30 +324,75 @@ fetch_type_basic(void)
  * Only the header fields the store keeps: less to transfer and parse, and
  * servers answer them from their own cache.
  */
+static const char *const header_names[] = {
+	"Date", "From", "To", "Cc", "Subject", "Message-ID", "In-Reply-To",
+	"References",
+};
+
 static struct mailimap_section *
 header_section(void)
 {
-	static const char *const names[] = {
-		"Date", "From", "To", "Cc", "Subject", "Message-ID",
-		"In-Reply-To", "References",
-	};
 	clist *list = clist_new();
 	size_t i;
 
 	if (list == NULL)
 		abort();
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		clist_append(list, xstrdup(names[i]));
+	for (i = 0; i < sizeof(header_names) / sizeof(header_names[0]); i++)
+		clist_append(list, xstrdup(header_names[i]));
 	return mailimap_section_new_header_fields(
 	    mailimap_header_list_new(list));
+}
+
+/*
+ * The fast reader (imap_fastfetch.c) unless CACHET_IMAP_SLOW_FETCH is set
+ * (to compare the two) or libetpan was told to use another tag format.
+ */
+static bool
+use_fastfetch(struct imap *im)
+{
+	const char *e = getenv("CACHET_IMAP_SLOW_FETCH");
+
+	if (e && *e && strcmp(e, "0") != 0)
+		return false;
+	return !mailimap_is_163_workaround_enabled(im->s);
+}
+
+static int
+fetch_headers_fast(struct imap *im, uint32_t first, uint32_t last,
+    imap_msg_fn fn, void *ctx, struct cachet_err *err)
+{
+	struct buf items = BUF_INIT;
+	char set[32];
+	size_t i;
+	int r;
+
+	if (last)
+		snprintf(set, sizeof(set), "%" PRIu32 ":%" PRIu32, first, last);
+	else
+		snprintf(set, sizeof(set), "%" PRIu32 ":*", first);
+	buf_adds(&items, "(UID FLAGS RFC822.SIZE INTERNALDATE "
+	    "BODY.PEEK[HEADER.FIELDS (");
+	for (i = 0; i < sizeof(header_names) / sizeof(header_names[0]); i++)
+		buf_addf(&items, "%s%s", i ? " " : "", header_names[i]);
+	buf_adds(&items, ")]");
+	if (im->caps & IMAP_CAP_CONDSTORE)
+		buf_adds(&items, " MODSEQ");
+	buf_addc(&items, ')');
+	r = imap_fastfetch(im, set, items.data, fn, ctx, err,
+	    "UID FETCH headers");
+	buf_release(&items);
+	return r;
 }
 
 int
 imap_fetch_headers(struct imap *im, uint32_t first, uint32_t last,
     imap_msg_fn fn, void *ctx, struct cachet_err *err)
 {
-	struct mailimap_fetch_type *ft = fetch_type_basic();
+	struct mailimap_fetch_type *ft;
 
+	if (use_fastfetch(im))
+		return fetch_headers_fast(im, first, last, fn, ctx, err);
+	ft = fetch_type_basic();
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
 	    mailimap_fetch_att_new_rfc822_size());
 	mailimap_fetch_type_new_fetch_att_list_add(ft,

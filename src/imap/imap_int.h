@@ -41,4 +41,53 @@ void imap_trace_end(struct imap *im);
 /* mailstream over a net_conn. */
 mailstream *imap_stream_new(struct imap *im);
 
+/*
+ * The fast FETCH reader (imap_fastfetch.c): a bounded parser for the
+ * responses to a UID FETCH of UID, FLAGS, RFC822.SIZE, INTERNALDATE,
+ * BODY[HEADER.FIELDS (...)] and MODSEQ, without libetpan's trees.
+ */
+#define IMAP_FF_LINE_MAX (64 * 1024)	/* one response line */
+#define IMAP_FF_LITERAL_MAX (1024 * 1024)	/* the header fields */
+#define IMAP_FF_FLAGS_MAX 512		/* flags of one message */
+
+/* Where the parser reads from: the session's mailstream, or memory. */
+struct imap_ff_src {
+	/* At least one byte available at *p (*len of them); -1 at the end. */
+	int (*peek)(void *ctx, const char **p, size_t *len);
+	/* Consume exactly n bytes into dst; -1 if the input ends first. */
+	int (*read)(void *ctx, void *dst, size_t n);
+	void *ctx;
+};
+
+enum imap_ff_event {
+	IMAP_FF_EXISTS,
+	IMAP_FF_RECENT,
+	IMAP_FF_EXPUNGE,
+};
+
+struct imap_ff {
+	struct imap_ff_src src;
+	const char *tag;	/* of the command whose responses these are */
+	imap_msg_fn fn;		/* every message with a UID */
+	void *ctx;
+	/* Untagged EXISTS, RECENT, EXPUNGE (may be NULL). */
+	void (*event)(void *ectx, enum imap_ff_event ev, uint32_t n);
+	void *ectx;
+	/* Results: the text of the tagged reply or of a BYE (raw, owned). */
+	char *text;
+	bool bye;		/* the server said BYE */
+};
+
+/*
+ * Read responses up to the tagged one. 0 on OK; CACHET_E_SERVER on NO or
+ * BAD; CACHET_E_PROTO on anything it does not know (nothing is guessed);
+ * CACHET_E_NET when the input ends or on BYE; or the first non-zero value
+ * fn returned (the responses are still read to the end). ff->text is
+ * set when a tagged reply or BYE was read; free it with free().
+ */
+int imap_ff_parse(struct imap_ff *ff, struct cachet_err *err);
+/* UID FETCH set items over the session with imap_ff_parse. */
+int imap_fastfetch(struct imap *im, const char *set, const char *items,
+    imap_msg_fn fn, void *ctx, struct cachet_err *err, const char *what);
+
 #endif

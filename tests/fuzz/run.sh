@@ -4,7 +4,7 @@
 # go to a scratch directory, never into the seeds; a crash leaves its input
 # in build/fuzz/ and makes this script fail.
 #
-#   sh tests/fuzz/run.sh            every target
+#   sh tests/fuzz/run.sh            every target (mime, fetch)
 #   sh tests/fuzz/run.sh mime       one target
 #   FUZZ_SECONDS=600 sh tests/fuzz/run.sh
 set -u
@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 out=$top/build/fuzz
 secs=${FUZZ_SECONDS:-60}
-targets=${1:-mime}
+targets=${1:-mime fetch}
 status=0
 
 if ! command -v clang >/dev/null 2>&1; then
@@ -32,6 +32,10 @@ build() {	# name: compile tests/fuzz/fuzz_NAME.c with its module
 	case "$name" in
 	mime)
 		srcs="src/mime/*.c src/util/util.c src/util/text.c"
+		pkgs="libetpan"
+		;;
+	fetch)
+		srcs="src/imap/imap_fastfetch.c src/util/util.c src/util/text.c"
 		pkgs="libetpan"
 		;;
 	*)

@@ -3,7 +3,7 @@
 
   fakeimap.py --port P --mode MODE [--cert C --key K] --log FILE
               [--messages N] [--stall-after K] [--stall-count any|body]
-              [--ready-file F]
+              [--ready-file F] [--variant V]
 
 It listens on 127.0.0.1:P (P = 0: a free port in 22000-23999), prints
 "ready PORT" on stdout (and into --ready-file) once listening, and serves
@@ -32,6 +32,14 @@ Modes:
   stall         implicit TLS; INBOX with --messages N; answers properly
                 until --stall-after K FETCH responses were sent, then sends
                 nothing more (the socket stays open)
+  fetchbad      like stall, but a UID FETCH of header fields goes wrong at
+                message 3 as --variant says: oversized (a 2 MB literal),
+                wronglen (a literal 5 bytes longer than its data), garbage
+                (an unknown item with control bytes), interleave (EXISTS,
+                EXPUNGE, RECENT, FLAGS, an unsolicited FETCH without UID and
+                an untagged OK between the messages, which is legal), bye
+                (BYE and close), no (every message, then a tagged NO with
+                terminal escapes)
 """
 
 import argparse
@@ -637,13 +645,69 @@ class Mailbox(Refusing):
                 b'NIL NIL NIL "<fake.%d@example.test>")' % (u % 60, u, u))
 
 
+class HostileFetch(Mailbox):
+    """Mailbox whose FETCH of header fields breaks at message 3."""
+
+    def fetch(self, tag, args, uid):
+        if not uid or b"HEADER.FIELDS" not in b" ".join(
+                a if isinstance(a, bytes) else a.encode("latin-1")
+                for a in args):
+            return Mailbox.fetch(self, tag, args, uid)
+        for u in seq_set(text(args[0]), self.n):
+            if u == 3 and self.hostile(u):
+                continue
+            head, _ = make_message(u)
+            data = header_fields(head, {b"DATE", b"FROM", b"SUBJECT",
+                                        b"MESSAGE-ID"}, False)
+            self.conn.send(b"* %d FETCH (UID %d FLAGS (%s) RFC822.SIZE %d "
+                           b"INTERNALDATE \"01-Jan-2024 10:00:00 +0000\" "
+                           b"BODY[HEADER.FIELDS (DATE FROM SUBJECT "
+                           b"MESSAGE-ID)] %s)\r\n" % (
+                               u, u, " ".join(sorted(self.flags[u])).encode(),
+                               len(head), literal(data)))
+        if ARGS.variant == "no":
+            self.conn.send(b"%s NO [SERVERBUG] \x1b[2J\x1b]0;pwned\x07 "
+                           b"fetch failed\r\n" % tag)
+        else:
+            self.ok(tag)
+
+    def hostile(self, u):
+        """Send message u's bad answer; True if it replaces the message.
+        Variants the client cannot read past end the session here."""
+        v = ARGS.variant
+        pre = b"* %d FETCH (UID %d BODY[HEADER.FIELDS (DATE)] " % (u, u)
+        if v == "interleave":
+            self.conn.send(b"* %d EXISTS\r\n* 2 EXPUNGE\r\n* 0 RECENT\r\n"
+                           b"* FLAGS (%s $New)\r\n"
+                           b"* 1 FETCH (FLAGS (\\Seen))\r\n"
+                           b"* OK [HIGHESTMODSEQ 99] still here\r\n"
+                           % (self.n + 1, FLAGS.encode()))
+            return False
+        if v == "wronglen":	# the rest follows, shifted by 7 bytes
+            self.conn.send(pre + b"{25}\r\nDate: short\r\n\r\n)\r\n")
+            return True
+        if v == "oversized":
+            self.conn.send(pre + b"{2000000}\r\n" + b"x" * 2000000 +
+                           b")\r\n")
+        elif v == "garbage":
+            self.conn.send(b"* %d FETCH (UID %d X-JUNK \x01\x7f\xff)\r\n"
+                           % (u, u))
+        elif v == "bye":
+            self.conn.send(b"* BYE [UNAVAILABLE] \x1b[31mgoing down\r\n")
+            raise Eof()
+        else:
+            return False
+        self.conn.silence()
+        return True
+
+
 # ---- server -----------------------------------------------------------------
 
 MODES = {
     "nostarttls": NoStartTls, "preauth": Preauth, "garbage": None,
     "starttls-bad": StartTlsRefused, "starttls-no": StartTlsNo,
     "inject": Inject, "alert-plain": AlertPlain, "tls-cert": TlsCert,
-    "stall": Mailbox,
+    "stall": Mailbox, "fetchbad": HostileFetch,
 }
 
 
@@ -697,6 +761,9 @@ def main():
     p.add_argument("--stall-after", type=int, default=-1)
     p.add_argument("--stall-count", choices=("any", "body"), default="any")
     p.add_argument("--ready-file")
+    p.add_argument("--variant", default="interleave",
+                   choices=("oversized", "wronglen", "garbage", "interleave",
+                            "bye", "no"))
     ARGS = p.parse_args()
     ARGS.ctx = None
     if ARGS.cert:
