@@ -7,11 +7,12 @@
 #define CACHET_CRYPTO_STATUS_INT_H
 
 #include "crypto/crypto.h"
+#include "mime/mime_walk.h"
 
-/* Limits on hostile input, the same as the MIME renderer's. */
-#define CRYPTO_FRAME_MAX_DEPTH 32	/* nested multiparts and messages */
-#define CRYPTO_FRAME_MAX_NODES 1024	/* parts in one message, in all */
-#define CRYPTO_FIELD_MAX (64 * 1024)	/* one header field, folded */
+/* Limits on hostile input: the MIME walk's, shared with the renderer. */
+#define CRYPTO_FRAME_MAX_DEPTH MIME_WALK_MAX_DEPTH	/* nesting */
+#define CRYPTO_FRAME_MAX_NODES MIME_WALK_MAX_NODES	/* parts, in all */
+#define CRYPTO_FIELD_MAX MIME_WALK_FIELD_MAX	/* one header field */
 /* Limits of the status itself. */
 #define CRYPTO_MAX_PARTS 32		/* protected parts judged */
 #define CRYPTO_MAX_LAYERS 8		/* containers decrypted/opened
@@ -21,7 +22,8 @@
 
 /* ------------------------------------------------------ crypto_frame.c */
 
-/* One MIME entity inside a buffer the framing examines. */
+/* One MIME entity inside a buffer the framing examines: a node of the
+ * walk of src/mime/mime_walk.c (which owns the strings) with a path. */
 struct crypto_node {
 	const char *start;	/* the entity: header and body */
 	size_t len;
@@ -31,10 +33,11 @@ struct crypto_node {
 	size_t body_len;
 	char *type;		/* "text/plain", lower case */
 	/* Content-Type parameters, NULL when absent; protocol,
-	 * smime-type and charset lower case, the boundary as given; a
+	 * smime-type, micalg and charset lower case, the boundary as given; a
 	 * charset that is not a plain token is absent. */
 	char *protocol;
 	char *smime_type;
+	char *micalg;
 	char *charset;
 	char *boundary;
 	bool protected_headers;	/* protected-headers="v1" */
@@ -48,7 +51,9 @@ struct crypto_node {
 };
 
 struct crypto_frame {
-	struct crypto_node *root;
+	struct crypto_node *root;	/* the nodes, in walk order */
+	size_t nnodes;
+	struct mime_walk_node *walk;	/* owns the nodes' strings */
 	int *budget;		/* nodes still allowed, shared */
 	bool truncated;		/* a limit cut the tree short */
 };

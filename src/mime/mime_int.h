@@ -11,12 +11,14 @@
 #include <libetpan/libetpan.h>
 
 #include "mime/mime.h"
+#include "mime/mime_walk.h"
 #include "util/util.h"
 
-/* Limits on hostile input: beyond them we degrade, never fail. */
-#define MIME_MAX_DEPTH 32		/* nested multiparts and messages */
-#define MIME_MAX_NODES 1024		/* parts in one message */
-#define MIME_FIELD_MAX (64 * 1024)	/* one header field, folded */
+/* Limits on hostile input: beyond them we degrade, never fail. The
+ * structure limits are the walk's, shared with the security framing. */
+#define MIME_MAX_DEPTH MIME_WALK_MAX_DEPTH	/* nested parts, messages */
+#define MIME_MAX_NODES MIME_WALK_MAX_NODES	/* parts in one message */
+#define MIME_FIELD_MAX MIME_WALK_FIELD_MAX	/* one header field */
 #define MIME_INDEX_MAX (256 * 1024)	/* text given to the search index */
 #define MIME_INLINE_MSGS 8		/* attached messages shown inline */
 
@@ -125,8 +127,13 @@ bool mime_envelope_fast(const char *hdr, size_t len,
 /* "From: ...\nTo: ...\nCc: ...\nDate: ...\nSubject: ..." of env. */
 char *mime_envelope_lines(const struct mime_envelope *env);
 
-/* mime_tree.c: the structure of a message, parsed with a depth limit. */
+/*
+ * mime_tree.c: the structure of a message as the renderer sees it, built
+ * from the walk of mime_walk.c (attached messages are not descended into:
+ * they are leaves, parsed again when shown).
+ */
 
+/* The strings belong to the walk the tree was built from. */
 struct mime_node {
 	char *type;		/* "text/plain", lower case */
 	char *charset;		/* NULL if none */
@@ -143,10 +150,11 @@ struct mime_node {
 };
 
 struct mime_tree {
-	struct mime_node *root;
+	struct mime_node *root;		/* the nodes, in walk order */
 	struct mime_node **leaves;	/* by leaf number */
 	int nleaves;
 	int nnodes;
+	struct mime_walk_node *walk;	/* owns the nodes' strings */
 };
 
 /*

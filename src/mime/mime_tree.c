@@ -1,11 +1,8 @@
 /*
- * mime/tree: the MIME structure of a message. Each part's header fields
- * are parsed by libetpan (mailimf + mailmime_fields_parse) and bodies are
- * decoded by libetpan (mailmime_part_parse); the multipart walk itself is
- * done here because mailmime_parse recurses without a limit (100,000
- * nested message/rfc822 parts, 3 MB, overflow its stack) and rescans the
- * whole input at every level. Here nesting stops at MIME_MAX_DEPTH, parts
- * at MIME_MAX_NODES, and every level is one pass over its own bytes.
+ * mime/tree: the MIME structure of a message as the renderer uses it: the
+ * tree mime_walk.c builds (the one walk the security framing builds on
+ * too, with its depth and node limits), without descending into attached
+ * messages, leaves numbered depth first. Bodies are decoded by libetpan.
  * Runs on any thread; no global state.
  */
 #include "mime_int.h"
@@ -15,72 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define BOUNDARY_MAX 200
 #define HTML_SNIFF 2048		/* bytes searched for a <meta> charset */
-
-struct fields_ctx {
-	struct mime_node *node;
-	char *ct_name;		/* name= of Content-Type, the fallback */
-	bool have_type, have_enc, have_disp;
-};
-
-static void
-mime_field(struct fields_ctx *c, struct mailmime_field *f)
-{
-	switch (f->fld_type) {
-	case MAILMIME_FIELD_TYPE:
-		if (!c->have_type && f->fld_data.fld_content != NULL) {
-			mime_param_content(c->node, f->fld_data.fld_content,
-			    &c->ct_name);
-			c->have_type = true;
-		}
-		break;
-	case MAILMIME_FIELD_TRANSFER_ENCODING:
-		if (!c->have_enc && f->fld_data.fld_encoding != NULL) {
-			c->node->encoding = f->fld_data.fld_encoding->enc_type;
-			c->have_enc = true;
-		}
-		break;
-	case MAILMIME_FIELD_DISPOSITION:
-		if (!c->have_disp) {
-			mime_param_disposition(c->node,
-			    f->fld_data.fld_disposition);
-			c->have_disp = true;
-		}
-		break;
-	default:
-		break;
-	}
-}
-
-static void
-on_fields(struct mailimf_fields *fields, void *arg)
-{
-	struct mailmime_fields *mf = NULL;
-	clistiter *it;
-
-	if (mailmime_fields_parse(fields, &mf) != MAILIMF_NO_ERROR ||
-	    mf == NULL)
-		return;
-	for (it = clist_begin(mf->fld_list); it; it = clist_next(it))
-		mime_field(arg, clist_content(it));
-	mailmime_fields_free(mf);
-}
-
-/* Fill type, charset, encoding, file name from the part's header. */
-static void
-node_header(struct mime_node *n, const char *hdr, size_t len,
-    const char *deftype)
-{
-	struct fields_ctx c = {.node = n};
-
-	n->type = xstrdup(deftype);
-	n->encoding = MAILMIME_MECHANISM_8BIT;
-	mime_fields_foreach(hdr, len, false, on_fields, &c);
-	if (n->filename == NULL && c.ct_name != NULL)
-		n->filename = mime_filename_safe(c.ct_name);
-	free(c.ct_name);
-}
 
 bool
 mime_node_is(const struct mime_node *n, const char *type)
@@ -95,113 +27,26 @@ mime_node_is_multipart(const struct mime_node *n)
 	    strncmp(n->type, "multipart/", 10) == 0;
 }
 
-static bool
-boundary_ok(const char *b)
-{
-	size_t len = b ? strlen(b) : 0;
-
-	return len > 0 && len <= BOUNDARY_MAX && !strpbrk(b, "\r\n");
-}
-
-/*
- * Is [p, end) a delimiter line "--boundary" (or the close delimiter
- * "--boundary--"), allowing trailing white space?
- */
-static bool
-is_delimiter(const char *p, const char *end, const char *b, size_t blen,
-    bool *close)
-{
-	bool is_close;
-
-	if ((size_t)(end - p) < blen + 2 || p[0] != '-' || p[1] != '-' ||
-	    memcmp(p + 2, b, blen) != 0)
-		return false;
-	p += blen + 2;
-	is_close = end - p >= 2 && p[0] == '-' && p[1] == '-';
-	if (is_close)
-		p += 2;
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
-		p++;
-	if (p != end)
-		return false;	/* "--boundaryX": another boundary */
-	*close = is_close;
-	return true;
-}
-
-static struct mime_node *node_parse(struct mime_tree *t, const char *p,
-    size_t len, int depth, enum mime_split mode, const char *deftype);
-
-static void
-add_child(struct mime_tree *t, struct mime_node *parent,
-    struct mime_node ***tail, const char *start, const char *end,
-    const char *deftype)
-{
-	struct mime_node *c;
-
-	/* The newline before a delimiter belongs to the delimiter. */
-	if (end > start && end[-1] == '\n')
-		end--;
-	if (end > start && end[-1] == '\r')
-		end--;
-	c = node_parse(t, start, (size_t)(end - start), parent->depth + 1,
-	    MIME_SPLIT_PART, deftype);
-	**tail = c;
-	*tail = &c->next;
-}
-
-/* Split a multipart body at its delimiters into child parts. */
-static void
-split_multipart(struct mime_tree *t, struct mime_node *n)
-{
-	const char *p = n->body, *end = n->body + n->body_len;
-	const char *line, *lend, *nl;
-	const char *part = NULL, *deftype = "text/plain";
-	struct mime_node **tail = &n->child;
-	size_t blen = strlen(n->boundary);
-	bool close = false;
-
-	if (mime_node_is(n, "multipart/digest"))
-		deftype = "message/rfc822";
-	for (line = p; line < end && !close; line = nl) {
-		nl = memchr(line, '\n', (size_t)(end - line));
-		lend = nl ? nl : end;
-		nl = nl ? nl + 1 : end;
-		if (line[0] != '-' ||
-		    !is_delimiter(line, lend, n->boundary, blen, &close))
-			continue;
-		if (part != NULL && t->nnodes < MIME_MAX_NODES)
-			add_child(t, n, &tail, part, line, deftype);
-		part = nl;
-	}
-	/* A missing close delimiter: the last part runs to the end. */
-	if (!close && part != NULL && part < end &&
-	    t->nnodes < MIME_MAX_NODES)
-		add_child(t, n, &tail, part, end, deftype);
-}
-
+/* The renderer's node for walk node w, the next of t's array. */
 static struct mime_node *
-node_parse(struct mime_tree *t, const char *p, size_t len, int depth,
-    enum mime_split mode, const char *deftype)
+node_from_walk(struct mime_tree *t, const struct mime_walk_node *w)
 {
-	struct mime_node *n = xcalloc(1, sizeof(*n));
-	size_t hlen, body_off;
+	struct mime_node *n = &t->root[t->nnodes++], **tail = &n->child;
+	const struct mime_walk_node *c;
 
-	t->nnodes++;
-	n->depth = depth;
+	n->type = w->type;
+	n->charset = w->charset;
+	n->filename = w->filename;
+	n->boundary = w->boundary;
+	n->encoding = w->encoding;
+	n->attachment = w->attachment;
+	n->body = w->body;
+	n->body_len = w->body_len;
+	n->depth = w->depth;
 	n->leaf = -1;
-	hlen = mime_header_split(p, len, mode, &body_off);
-	node_header(n, p, hlen, deftype);
-	n->body = p + body_off;
-	n->body_len = len - body_off;
-	if (!mime_node_is_multipart(n))
-		return n;
-	if (boundary_ok(n->boundary) && depth < MIME_MAX_DEPTH)
-		split_multipart(t, n);
-	if (n->child == NULL) {
-		/* Nothing we can split: show the raw body as text. */
-		free(n->type);
-		n->type = xstrdup(depth < MIME_MAX_DEPTH ? "text/plain" :
-		    "application/octet-stream");
+	for (c = w->child; c != NULL; c = c->next) {
+		*tail = node_from_walk(t, c);
+		tail = &(*tail)->next;
 	}
 	return n;
 }
@@ -223,89 +68,32 @@ number_leaves(struct mime_tree *t, struct mime_node *n)
 void
 mime_tree_parse(struct mime_tree *t, const char *raw, size_t len, int depth)
 {
+	int budget = MIME_MAX_NODES, n;
+	struct mime_walk w = {.budget = &budget};
+
 	memset(t, 0, sizeof(*t));
-	if (raw == NULL) {
-		raw = "";
-		len = 0;
-	}
-	t->root = node_parse(t, raw, len, depth, MIME_SPLIT_MESSAGE,
-	    "text/plain");
-	t->leaves = xcalloc((size_t)t->nnodes, sizeof(*t->leaves));
+	t->walk = mime_walk_parse(&w, raw, len, true, depth);
+	/* Every node of the walk took one from the budget. */
+	n = MIME_MAX_NODES - budget;
+	t->root = xcalloc((size_t)n, sizeof(*t->root));
+	node_from_walk(t, t->walk);
+	t->leaves = xcalloc((size_t)n, sizeof(*t->leaves));
 	number_leaves(t, t->root);
-}
-
-static void
-node_free(struct mime_node *n)
-{
-	struct mime_node *c, *next;
-
-	if (n == NULL)
-		return;
-	for (c = n->child; c != NULL; c = next) {
-		next = c->next;
-		node_free(c);
-	}
-	free(n->type);
-	free(n->charset);
-	free(n->filename);
-	free(n->boundary);
-	free(n);
 }
 
 void
 mime_tree_release(struct mime_tree *t)
 {
-	node_free(t->root);
+	free(t->root);
 	free(t->leaves);
+	mime_walk_free(t->walk);
 	memset(t, 0, sizeof(*t));
-}
-
-/*
- * libetpan's transfer decoders read up to two bytes past the length they
- * are given (a quoted-printable '=' or a CR at the very end), so they get
- * a copy with NUL padding instead of a window into the message.
- */
-#define DECODE_PAD 4
-
-static int
-decode_padded(const struct mime_node *n, char **res, size_t *rlen)
-{
-	char *copy = xmalloc(n->body_len + DECODE_PAD);
-	size_t idx = 0;
-	int r;
-
-	memcpy(copy, n->body, n->body_len);
-	memset(copy + n->body_len, 0, DECODE_PAD);
-	r = mailmime_part_parse(copy, n->body_len, &idx, n->encoding, res,
-	    rlen);
-	free(copy);
-	return r;
 }
 
 char *
 mime_node_decode(const struct mime_node *n, size_t *len)
 {
-	char *res = NULL, *out;
-	size_t rlen = 0;
-
-	if ((n->encoding == MAILMIME_MECHANISM_BASE64 ||
-	    n->encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE) &&
-	    n->body_len > 0 &&
-	    decode_padded(n, &res, &rlen) == MAILIMF_NO_ERROR && res != NULL) {
-		out = xmalloc(rlen + 1);
-		memcpy(out, res, rlen);
-		out[rlen] = '\0';
-		mailmime_decoded_part_free(res);
-		*len = rlen;
-		return out;
-	}
-	/* 7bit, 8bit, binary and unknown encodings: the bytes as they are. */
-	*len = n->body_len;
-	out = xmalloc(n->body_len + 1);
-	if (n->body_len > 0)
-		memcpy(out, n->body, n->body_len);
-	out[n->body_len] = '\0';
-	return out;
+	return mime_walk_decode(n->body, n->body_len, n->encoding, len);
 }
 
 /* Lines end in '\n' (CRLF and lone CR become LF); NUL bytes go. */

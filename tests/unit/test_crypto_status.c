@@ -20,6 +20,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/crypto_status_int.h"
+#include "mime/mime_int.h"
 
 #define FAKE_FPR "FA4EFA4EFA4EFA4EFA4EFA4EFA4EFA4EFA4EFA4E"
 
@@ -1129,6 +1130,130 @@ test_malformed_structures(void **state)
 	}
 }
 
+/*
+ * The renderer's tree (src/mime) and the framing's agree node for node:
+ * same types, same bytes, same encodings. The renderer leaves attached
+ * messages as leaves and parses them again when shown; in an identity
+ * encoding that parse must give the framing's subtree too.
+ */
+static void
+assert_same_tree(const struct mime_node *m, const struct crypto_node *c)
+{
+	const struct mime_node *mc;
+	const struct crypto_node *cc;
+	struct mime_tree t;
+
+	assert_string_equal(m->type, c->type);
+	assert_ptr_equal(m->body, c->body);
+	assert_int_equal(m->body_len, c->body_len);
+	assert_int_equal(m->encoding, c->encoding);
+	assert_int_equal(m->depth, c->depth);
+	if (mime_node_is(m, "multipart/signed") ||
+	    mime_node_is(m, "multipart/mixed"))
+		assert_string_equal(m->boundary, c->boundary);
+	if (crypto_node_is(c, "message/rfc822")) {
+		assert_null(m->child);
+		if (c->child == NULL)
+			return;
+		mime_tree_parse(&t, m->body, m->body_len, m->depth + 1);
+		assert_same_tree(t.root, c->child);
+		mime_tree_release(&t);
+		return;
+	}
+	for (mc = m->child, cc = c->child; mc != NULL && cc != NULL;
+	    mc = mc->next, cc = cc->next)
+		assert_same_tree(mc, cc);
+	assert_null(mc);
+	assert_null(cc);
+}
+
+static void
+assert_views_agree(const char *msg)
+{
+	struct mime_tree t;
+	struct crypto_frame f;
+	int budget = CRYPTO_FRAME_MAX_NODES;
+
+	mime_tree_parse(&t, msg, strlen(msg), 0);
+	crypto_frame_parse(&f, msg, strlen(msg), true, "1", 0, &budget);
+	assert_same_tree(t.root, f.root);
+	crypto_frame_release(&f);
+	mime_tree_release(&t);
+}
+
+static void
+test_views_agree(void **state)
+{
+	static const char *const msgs[] = {
+		/* signed in mixed, CRLF, white space after delimiters, a
+		 * longer boundary, a headless part, no close delimiter */
+		"From: a@example.test\r\n"
+		"Content-Type: multipart/mixed; boundary=\"M\"\r\n\r\n"
+		"pre\r\n--M \t\r\n"
+		"Content-Type: multipart/signed; boundary=S;\r\n"
+		" protocol=\"application/pgp-signature\"\r\n\r\n"
+		"--S\r\nContent-Type: text/plain\r\n\r\nx\r\n--SS\r\n"
+		"--S\r\nContent-Type: application/pgp-signature\r\n\r\n"
+		"SCRIPT:good\r\n--S--\r\n"
+		"--M\r\nheadless\r\n--Mx\r\n--M\r\n\r\nlast",
+		/* a digest of messages, one of them signed, one in base64 */
+		"Content-Type: multipart/digest; boundary=D\n\n"
+		"--D\n\nFrom: b@example.test\n"
+		"Content-Type: multipart/signed; boundary=T\n\n"
+		"--T\n\nin\n--T\nContent-Type: application/pgp-signature\n\n"
+		"s\n--T--\n"
+		"--D\nContent-Transfer-Encoding: base64\n\nRnJvbTogYQo=\n"
+		"--D\nContent-Type: text/plain\n\nnot a message\n--D--\n",
+		/* the first Content-Type unreadable, the second counts */
+		"Content-Type: ;;;\nContent-Type: multipart/mixed; "
+		"boundary=x\nContent-Type: text/plain\n\n--x\n\none\n--x--\n",
+		/* an invalid type is the default; junk and a space before
+		 * the colon in the header */
+		"Content-Type: te@xt/plain; charset=utf-8\n\nbody\n",
+		"junk line\nContent-Type : multipart/mixed; boundary=j\n\n"
+		"--j\nContent-Type: message/rfc822\n\n"
+		"Content-Type: multipart/alternative; boundary=k\n\n"
+		"--k\n\na\n--k\nContent-Type: text/html\n\n<b>b</b>\n--k--\n"
+		"--j--\n",
+		/* too many Content- fields hide the type */
+		"Content-A: 1\nContent-B: 2\nContent-C: 3\nContent-D: 4\n"
+		"Content-E: 5\nContent-F: 6\nContent-G: 7\nContent-H: 8\n"
+		"Content-I: 9\nContent-J: 10\nContent-K: 11\nContent-L: 12\n"
+		"Content-M: 13\nContent-N: 14\nContent-O: 15\nContent-P: 16\n"
+		"Content-Type: multipart/mixed; boundary=h\n\n"
+		"--h\n\nx\n--h--\n",
+		/* a stray CR inside a folded Content-Type: the renderer
+		 * once saw text here while the framing judged a signature */
+		"From: a@example.test\nContent-Type: multipart/signed; "
+		"micalg=pgp-sha256\r;\n protocol=\"application/pgp-signature\";"
+		" boundary=\"S\"\n\n--S\n\nsigned\n--S\nContent-Type: "
+		"application/pgp-signature\n\nSCRIPT:good\n--S--\n",
+		/* no boundary, an empty one, one with a quoted CR */
+		"Content-Type: multipart/mixed\n\n--\n\nx\n",
+		"Content-Type: multipart/mixed; boundary=\"\"\n\n--\n\nx\n",
+		"Content-Type: multipart/mixed; boundary=\"a\\\rb\"\n\n--a\n",
+		"",
+	};
+	struct buf b = BUF_INIT;
+	size_t i;
+	int k;
+
+	for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++)
+		assert_views_agree(msgs[i]);
+	/* Past the depth limit, and past the node limit. */
+	for (k = 0; k < CRYPTO_FRAME_MAX_DEPTH + 8; k++)
+		buf_addf(&b, "Content-Type: multipart/mixed; boundary=\"B%d\""
+		    "\n\n--B%d\n", k, k);
+	buf_adds(&b, "\nx\n");
+	assert_views_agree(b.data);
+	buf_reset(&b);
+	buf_adds(&b, "Content-Type: multipart/mixed; boundary=\"M\"\n\n");
+	for (k = 0; k < CRYPTO_FRAME_MAX_NODES + 100; k++)
+		buf_adds(&b, "--M\n\nx\n");
+	assert_views_agree(b.data);
+	buf_release(&b);
+}
+
 /* Inputs the fuzzer found; run under ASan, they must stay quiet. */
 static void
 test_fuzz_regressions(void **state)
@@ -1209,6 +1334,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_malformed_structures),
 		cmocka_unit_test(test_fuzz_regressions),
+		cmocka_unit_test(test_views_agree),
 		cmocka_unit_test(test_names),
 	};
 

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "mime/mime.h"
+#include "mime/mime_walk.h"
 
 #define CRLF "\r\n"
 
@@ -753,6 +754,161 @@ test_huge_inputs(void **state)
 	free(m);
 }
 
+/* The bytes of [p, p + len) are exactly s. */
+static void
+assert_span(const char *p, size_t len, const char *s)
+{
+	assert_int_equal(len, strlen(s));
+	assert_memory_equal(p, s, len);
+}
+
+static void
+test_walk_ranges(void **state)
+{
+	static const char m[] =
+	    "From x Mon Jun  3 10:00:00 2024\n"
+	    "From: a@b\n"
+	    "Content-Type: multipart/signed; boundary=\"S\";\n"
+	    " protocol=\"Application/PGP-Signature\"; micalg=PGP-SHA256\n"
+	    "\n"
+	    "preamble\n"
+	    "--S  \r\n"
+	    "Content-Type: text/plain; charset=UTF-8;\n"
+	    "  protected-headers=v1\n"
+	    "\n"
+	    "signed\r\n"
+	    "--SX\n"
+	    "text\n"
+	    "--S\n"
+	    "Content-Type: application/octet-stream; name*=utf-8''n%C3%A4me\n"
+	    "Content-Disposition: attachment;\n"
+	    "  filename*0*=utf-8''caf%C3%A9; filename*1=\".txt\"\n"
+	    "Content-Transfer-Encoding:  base64\n"
+	    "\n"
+	    "aGVsbG8=\n"
+	    "--S--\n"
+	    "epilogue\n";
+	struct mime_walk_node *r, *c1, *c2;
+	int budget = MIME_WALK_MAX_NODES;
+	struct mime_walk w = {.budget = &budget};
+	size_t len;
+	char *d;
+
+	r = mime_walk_parse(&w, m, sizeof(m) - 1, true, 0);
+	assert_false(w.truncated);
+	assert_int_equal(budget, MIME_WALK_MAX_NODES - 3);
+	assert_ptr_equal(r->start, m);
+	assert_int_equal(r->len, sizeof(m) - 1);
+	assert_true(r->is_message);
+	assert_string_equal(r->type, "multipart/signed");
+	assert_string_equal(r->boundary, "S");
+	assert_string_equal(r->protocol, "application/pgp-signature");
+	assert_string_equal(r->micalg, "pgp-sha256");
+	assert_ptr_equal(r->body, strstr(m, "preamble"));
+	c1 = r->child;
+	c2 = c1->next;
+	assert_non_null(c2);
+	assert_null(c2->next);
+	assert_ptr_equal(c1->parent, r);
+	assert_int_equal(c1->depth, 1);
+	/* The first part without the CRLF before the next delimiter. */
+	assert_span(c1->start, c1->len, "Content-Type: text/plain; "
+	    "charset=UTF-8;\n  protected-headers=v1\n\nsigned\r\n--SX\ntext");
+	assert_span(c1->hdr, c1->hdr_len, "Content-Type: text/plain; "
+	    "charset=UTF-8;\n  protected-headers=v1\n");
+	assert_span(c1->body, c1->body_len, "signed\r\n--SX\ntext");
+	assert_true(c1->protected_headers);
+	assert_string_equal(c1->charset_token, "utf-8");
+	assert_string_equal(c1->charset, "UTF-8");
+	assert_null(c1->filename);
+	assert_false(c1->is_message);
+	/* RFC 2231 names decoded; the disposition's wins. */
+	assert_string_equal(c2->type, "application/octet-stream");
+	assert_string_equal(c2->filename, "caf\xc3\xa9.txt");
+	assert_true(c2->attachment);
+	assert_false(mime_walk_is_identity(c2->encoding));
+	assert_span(c2->body, c2->body_len, "aGVsbG8=");
+	d = mime_walk_decode(c2->body, c2->body_len, c2->encoding, &len);
+	assert_int_equal(len, 5);
+	assert_string_equal(d, "hello");
+	free(d);
+	mime_walk_free(r);
+}
+
+static void
+test_walk_limits(void **state)
+{
+	static const char fwd[] =
+	    "Content-Type: multipart/mixed; boundary=m\n\n"
+	    "--m\nContent-Type: message/rfc822\n\n"
+	    "Subject: in\nContent-Type: text/html\n\n<p>x</p>\n--m--\n";
+	char *big = NULL;
+	struct mime_walk_node *r;
+	int budget = MIME_WALK_MAX_NODES, i;
+	struct mime_walk w = {.budget = &budget};
+	struct buf b = BUF_INIT;
+
+	/* Attached messages: a leaf, or its message as the only child. */
+	r = mime_walk_parse(&w, fwd, sizeof(fwd) - 1, true, 0);
+	assert_string_equal(r->child->type, "message/rfc822");
+	assert_null(r->child->child);
+	mime_walk_free(r);
+	w.messages = true;
+	r = mime_walk_parse(&w, fwd, sizeof(fwd) - 1, true, 0);
+	assert_non_null(r->child->child);
+	assert_true(r->child->child->is_message);
+	assert_string_equal(r->child->child->type, "text/html");
+	assert_int_equal(r->child->child->depth, 2);
+	mime_walk_free(r);
+
+	/* Too long a boundary: no split, the body is text. */
+	buf_adds(&b, "Content-Type: multipart/mixed; boundary=");
+	for (i = 0; i <= MIME_WALK_BOUNDARY_MAX; i++)
+		buf_addc(&b, 'b');
+	buf_adds(&b, "\n\nbody\n");
+	r = mime_walk_parse(&w, b.data, b.len, true, 0);
+	assert_string_equal(r->type, "text/plain");
+	assert_null(r->child);
+	mime_walk_free(r);
+	buf_reset(&b);
+
+	/* The budget is shared and its end is reported. */
+	buf_adds(&b, "Content-Type: multipart/mixed; boundary=z\n\n");
+	for (i = 0; i < 20; i++)
+		buf_adds(&b, "--z\n\np\n");
+	budget = 5;
+	r = mime_walk_parse(&w, b.data, b.len, true, 0);
+	assert_true(w.truncated);
+	assert_int_equal(budget, 0);
+	assert_non_null(r->child->next->next->next);
+	assert_null(r->child->next->next->next->next);
+	mime_walk_free(r);
+	budget = 0;
+	r = mime_walk_parse(&w, b.data, b.len, true, 0);
+	assert_true(w.truncated);
+	assert_null(r->child);
+	assert_string_equal(r->type, "text/plain");
+	mime_walk_free(r);
+	buf_release(&b);
+
+	/* At the depth limit a multipart is opaque. */
+	budget = MIME_WALK_MAX_NODES;
+	big = xasprintf("Content-Type: multipart/mixed; boundary=d\n\n"
+	    "--d\n\nx\n--d--\n");
+	r = mime_walk_parse(&w, big, strlen(big), false, MIME_WALK_MAX_DEPTH);
+	assert_true(w.truncated);
+	assert_string_equal(r->type, "application/octet-stream");
+	mime_walk_free(r);
+	free(big);
+
+	/* Empty and NULL input: one empty text leaf. */
+	r = mime_walk_parse(&w, NULL, 0, true, 0);
+	assert_int_equal(r->len, 0);
+	assert_int_equal(r->body_len, 0);
+	assert_string_equal(r->type, "text/plain");
+	mime_walk_free(r);
+}
+
 static void
 test_null_and_empty(void **state)
 {
@@ -798,6 +954,8 @@ main(void)
 		cmocka_unit_test(test_broken_structure),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_huge_inputs),
+		cmocka_unit_test(test_walk_ranges),
+		cmocka_unit_test(test_walk_limits),
 		cmocka_unit_test(test_null_and_empty),
 	};
 
