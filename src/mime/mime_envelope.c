@@ -347,7 +347,7 @@ mime_envelope_parse_block(const char *data, size_t len,
 
 	memset(env, 0, sizeof(*env));
 	hlen = mime_header_split(data, len, MIME_SPLIT_LOOSE, &body_off);
-	mime_fields_foreach(data, hlen, true, env_fields, env);
+	mime_fields_foreach(data, hlen, env_fields, env);
 	envelope_finish(data, hlen, env);
 }
 
@@ -364,7 +364,7 @@ mime_parse_envelope(const char *data, size_t len, struct mime_envelope *env,
 		return cachet_err(err, CACHET_E_INVAL, "no header data");
 	hlen = mime_header_split(data, len, MIME_SPLIT_LOOSE, &body_off);
 	if (!mime_envelope_fast(data, hlen, env))
-		mime_fields_foreach(data, hlen, true, env_fields, env);
+		mime_fields_foreach(data, hlen, env_fields, env);
 	envelope_finish(data, hlen, env);
 	return 0;
 }

@@ -122,26 +122,16 @@ mime_envelope_kind(const char *p, size_t n, size_t *voff)
 	return -1;
 }
 
-#define CONTENT_FIELDS_MAX 16
-
 /*
- * Is the field at p (n bytes) one the caller wants? For the envelope only
- * the first field of each name counts (later ones are never read); for a
- * part only the first few Content- fields.
+ * Is the field at p (n bytes) an envelope field the caller wants? Only
+ * the first field of each name counts (later ones are never read).
  */
 static bool
-field_wanted(const char *p, size_t n, bool envelope, unsigned *seen)
+field_wanted(const char *p, size_t n, unsigned *seen)
 {
 	size_t voff;
 	int k;
 
-	if (!envelope) {
-		if (n <= 8 || strncasecmp(p, "content-", 8) != 0 ||
-		    *seen >= CONTENT_FIELDS_MAX)
-			return false;
-		(*seen)++;
-		return true;
-	}
 	k = mime_envelope_kind(p, n, &voff);
 	if (k < 0 || (*seen & (1u << k)))
 		return false;
@@ -151,7 +141,7 @@ field_wanted(const char *p, size_t n, bool envelope, unsigned *seen)
 
 /* Parse selected fields, skipping any line libetpan refuses. */
 static void
-parse_fields(const char *p, size_t len, bool envelope,
+parse_fields(const char *p, size_t len,
     void (*fn)(struct mailimf_fields *, void *), void *arg)
 {
 	struct mailimf_fields *fields;
@@ -161,12 +151,7 @@ parse_fields(const char *p, size_t len, bool envelope,
 	while (pos < len) {
 		idx = pos;
 		fields = NULL;
-		if (envelope)
-			r = mailimf_envelope_fields_parse(p, len, &idx,
-			    &fields);
-		else
-			r = mailimf_optional_fields_parse(p, len, &idx,
-			    &fields);
+		r = mailimf_envelope_fields_parse(p, len, &idx, &fields);
 		if (r == MAILIMF_NO_ERROR && fields != NULL) {
 			fn(fields, arg);
 			mailimf_fields_free(fields);
@@ -180,7 +165,7 @@ parse_fields(const char *p, size_t len, bool envelope,
 }
 
 void
-mime_fields_foreach(const char *hdr, size_t len, bool envelope,
+mime_fields_foreach(const char *hdr, size_t len,
     void (*fn)(struct mailimf_fields *, void *), void *arg)
 {
 	struct buf sel = BUF_INIT;
@@ -195,7 +180,7 @@ mime_fields_foreach(const char *hdr, size_t len, bool envelope,
 	while (pos < len) {
 		end = field_end(hdr, len, pos);
 		if (end - pos <= MIME_FIELD_MAX &&
-		    field_wanted(hdr + pos, end - pos, envelope, &seen))
+		    field_wanted(hdr + pos, end - pos, &seen))
 			buf_add(&sel, hdr + pos, end - pos);
 		pos = end;
 	}
@@ -203,7 +188,7 @@ mime_fields_foreach(const char *hdr, size_t len, bool envelope,
 		return;
 	if (sel.data[sel.len - 1] != '\n')	/* libetpan wants the newline */
 		buf_add(&sel, "\r\n", 2);
-	parse_fields(sel.data, sel.len, envelope, fn, arg);
+	parse_fields(sel.data, sel.len, fn, arg);
 	buf_release(&sel);
 }
 

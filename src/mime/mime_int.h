@@ -58,13 +58,12 @@ size_t mime_header_split(const char *raw, size_t len, enum mime_split mode,
     size_t *body_off);
 
 /*
- * Parse a header block with libetpan and hand each parsed field list to
- * fn (which must not keep it). envelope: only the envelope fields
- * (From, To, Subject, ...), else every field as an optional field.
- * Fields over MIME_FIELD_MAX and lines libetpan refuses are skipped, so
- * one bad line cannot hide the fields after it.
+ * Parse the envelope fields (From, To, Subject, ...) of a header block
+ * with libetpan and hand each parsed field list to fn (which must not
+ * keep it). Fields over MIME_FIELD_MAX and lines libetpan refuses are
+ * skipped, so one bad line cannot hide the fields after it.
  */
-void mime_fields_foreach(const char *hdr, size_t len, bool envelope,
+void mime_fields_foreach(const char *hdr, size_t len,
     void (*fn)(struct mailimf_fields *, void *), void *arg);
 
 /* Decode RFC 2047 words in s[0..len) to one sanitised UTF-8 line. */
