@@ -5,7 +5,11 @@
  * builds a tree of allocations for every message. It reads from a source
  * (the session's mailstream, see imap_fastfetch_io.c, or memory in the
  * tests), bounds every line, literal and list, and refuses whatever it
- * does not know rather than guess. Runs on the session's thread.
+ * does not know rather than guess. After refusing a line whose framing is
+ * still sound (an item or response it does not know), it reads the rest
+ * of the reply under the same limits, so that the session can ask again
+ * with libetpan; a break in the framing ends there. Runs on the session's
+ * thread.
  */
 #include "imap_int.h"
 
@@ -32,6 +36,7 @@ struct ff_state {
 	struct buf kw;		/* the keywords of this message */
 	struct buf section;	/* the last BODY section found valid */
 	int fn_rc;		/* first non-zero value of fn */
+	bool framing;		/* the refusal broke the framing */
 };
 
 static int
@@ -46,6 +51,14 @@ ff_proto(struct ff_state *s, const char *what)
 	    "cannot parse the server's reply: %s near \"%s\"", what, near);
 	free(near);
 	return CACHET_E_PROTO;
+}
+
+/* A refusal after which the bytes that follow cannot be trusted. */
+static int
+ff_frame(struct ff_state *s, const char *what)
+{
+	s->framing = true;
+	return ff_proto(s, what);
 }
 
 static int
@@ -71,7 +84,7 @@ ff_getline(struct ff_state *s)
 		nl = memchr(p, '\n', len);
 		take = nl ? (size_t)(nl - p) + 1 : len;
 		if (take > IMAP_FF_LINE_MAX + 2 - s->line.len)
-			return ff_proto(s, "a line too long");
+			return ff_frame(s, "a line too long");
 		buf_grow(&s->line, take);
 		if (src->read(src->ctx, s->line.data + s->line.len, take) != 0)
 			return ff_eof(s);
@@ -79,7 +92,7 @@ ff_getline(struct ff_state *s)
 	} while (nl == NULL);
 	if (s->line.len < 2 || s->line.data[s->line.len - 2] != '\r') {
 		s->pos = s->line.len;
-		return ff_proto(s, "a line not ended by CRLF");
+		return ff_frame(s, "a line not ended by CRLF");
 	}
 	s->line.len -= 2;
 	s->line.data[s->line.len] = '\0';
@@ -386,29 +399,76 @@ ff_quoted(struct ff_state *s, struct imap_msg *m)
 	return 0;
 }
 
-/* {n} ends the line; n bytes follow, then the rest of the response. */
+/*
+ * Whether the line ends by announcing a literal: 1 with its '{' at *at and
+ * its length in *n, 0 if the line does not end in '}'. Any other ending in
+ * '}' and a literal over the limit are framing errors.
+ */
 static int
-ff_literal(struct ff_state *s, struct imap_msg *m)
+ff_announce(struct ff_state *s, size_t *at, uint64_t *n)
+{
+	const char *l = s->line.data;
+	size_t end = s->line.len, i;
+
+	if (end == 0 || l[end - 1] != '}')
+		return 0;
+	for (i = --end; i > 0 && l[i - 1] >= '0' && l[i - 1] <= '9'; i--)
+		;
+	s->pos = i;
+	if (i == 0 || l[i - 1] != '{' || i == end || end - i > 10)
+		return ff_frame(s, "a bad literal");
+	for (*n = 0; i < end; i++)
+		*n = *n * 10 + (uint64_t)(l[i] - '0');
+	if (*n > IMAP_FF_LITERAL_MAX)
+		return ff_frame(s, "a literal over 1 MiB");
+	*at = s->pos - 1;
+	s->pos = end + 1;
+	return 1;
+}
+
+/*
+ * The n bytes of a literal into s->lit, then the line that goes on after
+ * it, which starts with a space or ')' or is empty: anything else means
+ * the literal was longer or shorter than announced.
+ */
+static int
+ff_read_literal(struct ff_state *s, uint64_t n)
 {
 	const struct imap_ff_src *src = &s->ff->src;
-	uint64_t n;
-	int r;
+	int c, r;
 
-	if ((r = ff_num(s, UINT32_MAX, &n)) != 0)
-		return r;
-	if (!ff_eat(s, '}') || s->pos != s->line.len)
-		return ff_proto(s, "a bad literal");
-	if (n > IMAP_FF_LITERAL_MAX)
-		return ff_proto(s, "a header literal over 1 MiB");
 	buf_reset(&s->lit);
 	buf_grow(&s->lit, (size_t)n);
 	if (n > 0 && src->read(src->ctx, s->lit.data, (size_t)n) != 0)
 		return ff_eof(s);
 	s->lit.len = (size_t)n;
 	s->lit.data[n] = '\0';
+	if ((r = ff_getline(s)) != 0)
+		return r;
+	if ((c = ff_peekc(s)) != -1 && c != ' ' && c != ')')
+		return ff_frame(s, "a literal longer or shorter than said");
+	return 0;
+}
+
+/* {n} ends the line; n bytes follow, then the rest of the response. */
+static int
+ff_literal(struct ff_state *s, struct imap_msg *m)
+{
+	size_t brace = s->pos - 1, at;
+	uint64_t n;
+	int r;
+
+	if ((r = ff_announce(s, &at, &n)) < 0)
+		return r;
+	if (r == 0 || at != brace) {
+		s->pos = brace;
+		return ff_proto(s, "a bad literal");
+	}
+	if ((r = ff_read_literal(s, n)) != 0)
+		return r;
 	m->header = s->lit.data;
 	m->header_len = s->lit.len;
-	return ff_getline(s);
+	return 0;
 }
 
 static int
@@ -514,6 +574,23 @@ ff_event(struct ff_state *s, enum imap_ff_event ev, uint32_t n)
 		s->ff->event(s->ff->ectx, ev, n);
 }
 
+/* The rest of "* n EXISTS", "* n RECENT" or "* n EXPUNGE". */
+static int
+ff_count(struct ff_state *s, const char *w, size_t len, uint32_t n)
+{
+	if (s->pos != s->line.len)
+		return ff_proto(s, "an unexpected response");
+	if (ff_is(w, len, "EXISTS"))
+		ff_event(s, IMAP_FF_EXISTS, n);
+	else if (ff_is(w, len, "RECENT"))
+		ff_event(s, IMAP_FF_RECENT, n);
+	else if (ff_is(w, len, "EXPUNGE") && n > 0)
+		ff_event(s, IMAP_FF_EXPUNGE, n);
+	else
+		return ff_proto(s, "an unexpected response");
+	return 0;
+}
+
 /* "* n FETCH (...)", "* n EXISTS", "* n RECENT", "* n EXPUNGE". */
 static int
 ff_numbered(struct ff_state *s)
@@ -530,17 +607,7 @@ ff_numbered(struct ff_state *s)
 	len = ff_name(s, &w);
 	if (ff_is(w, len, "FETCH"))
 		return n ? ff_fetch(s) : ff_proto(s, "FETCH of message 0");
-	if (s->pos != s->line.len)
-		return ff_proto(s, "an unexpected response");
-	if (ff_is(w, len, "EXISTS"))
-		ff_event(s, IMAP_FF_EXISTS, (uint32_t)n);
-	else if (ff_is(w, len, "RECENT"))
-		ff_event(s, IMAP_FF_RECENT, (uint32_t)n);
-	else if (ff_is(w, len, "EXPUNGE") && n > 0)
-		ff_event(s, IMAP_FF_EXPUNGE, (uint32_t)n);
-	else
-		return ff_proto(s, "an unexpected response");
-	return 0;
+	return ff_count(s, w, len, (uint32_t)n);
 }
 
 /* "* VANISHED uid-set": the UIDs are gone; nothing else to do here. */
@@ -563,6 +630,16 @@ ff_vanished(struct ff_state *s)
 }
 
 static int
+ff_bye(struct ff_state *s)
+{
+	s->ff->bye = true;
+	ff_eat(s, ' ');
+	s->ff->text = xstrdup(s->line.data + s->pos);
+	return cachet_err(s->err, CACHET_E_NET,
+	    "the server closed the session");
+}
+
+static int
 ff_untagged(struct ff_state *s)
 {
 	const char *w;
@@ -574,13 +651,8 @@ ff_untagged(struct ff_state *s)
 	n = ff_name(s, &w);
 	if (ff_is(w, n, "VANISHED"))
 		return ff_vanished(s);
-	if (ff_is(w, n, "BYE")) {
-		s->ff->bye = true;
-		ff_eat(s, ' ');
-		s->ff->text = xstrdup(s->line.data + s->pos);
-		return cachet_err(s->err, CACHET_E_NET,
-		    "the server closed the session");
-	}
+	if (ff_is(w, n, "BYE"))
+		return ff_bye(s);
 	if (!ff_is(w, n, "OK") && !ff_is(w, n, "NO") && !ff_is(w, n, "BAD") &&
 	    !ff_is(w, n, "FLAGS"))
 		return ff_proto(s, "an unexpected response");
@@ -588,7 +660,7 @@ ff_untagged(struct ff_state *s)
 	 * may announce a literal, which would hide the next response. */
 	if (s->line.len > 0 && s->line.data[s->line.len - 1] == '}') {
 		s->pos = s->line.len - 1;
-		return ff_proto(s, "a literal in a status response");
+		return ff_frame(s, "a literal in a status response");
 	}
 	return 0;
 }
@@ -602,10 +674,11 @@ ff_tagged(struct ff_state *s)
 	bool ok = ff_is(w, n, "OK");
 	char *clean;
 
+	/* The reply ends here, so there is nothing to read past it. */
 	if (!ok && !ff_is(w, n, "NO") && !ff_is(w, n, "BAD"))
-		return ff_proto(s, "a bad tagged reply");
+		return ff_frame(s, "a bad tagged reply");
 	if (s->pos != s->line.len && !ff_eat(s, ' '))
-		return ff_proto(s, "a bad tagged reply");
+		return ff_frame(s, "a bad tagged reply");
 	s->ff->text = xstrdup(s->line.data + s->pos);
 	if (ok)
 		return 1;
@@ -634,6 +707,107 @@ ff_response(struct ff_state *s)
 	return ff_proto(s, "an unexpected line");
 }
 
+/* No control bytes but tab: a line as a server sends it, not noise. */
+static bool
+ff_is_clean(const struct ff_state *s)
+{
+	size_t i;
+	unsigned char c;
+
+	for (i = 0; i < s->line.len; i++) {
+		c = (unsigned char)s->line.data[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The first line of a response while draining: 1 for the tagged one,
+ * CACHET_E_NET for BYE; EXISTS, RECENT and EXPUNGE are reported as usual
+ * and everything else is passed over.
+ */
+static int
+ff_drain_start(struct ff_state *s)
+{
+	size_t tl = strlen(s->ff->tag), n;
+	const char *w;
+	uint64_t v;
+
+	if (s->line.len > tl && memcmp(s->line.data, s->ff->tag, tl) == 0 &&
+	    s->line.data[tl] == ' ') {
+		s->pos = tl + 1;
+		ff_name(s, &w);
+		ff_eat(s, ' ');
+		s->ff->text = xstrdup(s->line.data + s->pos);
+		return 1;
+	}
+	if (!ff_eat_word(s, "* "))
+		return 0;
+	if (ff_peekc(s) < '0' || ff_peekc(s) > '9') {
+		n = ff_name(s, &w);
+		return ff_is(w, n, "BYE") ? ff_bye(s) : 0;
+	}
+	if (ff_num(s, UINT32_MAX, &v) == 0 && ff_eat(s, ' ')) {
+		n = ff_name(s, &w);
+		if (!ff_is(w, n, "FETCH"))
+			(void)ff_count(s, w, n, (uint32_t)v);
+	}
+	return 0;
+}
+
+/*
+ * Read the rest of a reply after a refusal, line by line and literal by
+ * literal under the same limits: 1 at the tagged line, or < 0.
+ */
+static int
+ff_drain(struct ff_state *s)
+{
+	uint64_t n;
+	size_t at;
+	int lit, r;
+
+	for (;;) {
+		if ((lit = ff_announce(s, &at, &n)) < 0)
+			return lit;
+		if (lit)
+			r = ff_read_literal(s, n);
+		else
+			r = ff_getline(s);
+		if (r == 0 && !ff_is_clean(s))
+			r = ff_frame(s, "a control byte outside a literal");
+		if (r == 0 && !lit)
+			r = ff_drain_start(s);
+		if (r != 0)
+			return r;
+	}
+}
+
+/*
+ * After a refusal of a well-framed line: 1 with ff->refused set once the
+ * reply was read to its end. The refusal stays the error when the input
+ * ends first; a BYE or a framing error found on the way replaces it.
+ */
+static int
+ff_recover(struct ff_state *s)
+{
+	struct cachet_err *refusal = s->err, e = {0};
+	int r;
+
+	if (s->framing || !ff_is_clean(s))
+		return CACHET_E_PROTO;
+	s->err = &e;
+	r = ff_drain(s);
+	s->err = refusal;
+	if (r == 1)
+		s->ff->refused = true;
+	else if (r != CACHET_E_NET || s->ff->bye)
+		*refusal = e;
+	else
+		r = CACHET_E_PROTO;
+	return r;
+}
+
 int
 imap_ff_parse(struct imap_ff *ff, struct cachet_err *err)
 {
@@ -642,10 +816,13 @@ imap_ff_parse(struct imap_ff *ff, struct cachet_err *err)
 
 	ff->text = NULL;
 	ff->bye = false;
+	ff->refused = false;
 	while ((r = ff_response(&s)) == 0)
 		;
+	if (r == CACHET_E_PROTO)
+		r = ff_recover(&s);
 	if (r == 1)
-		r = s.fn_rc;
+		r = ff->refused && s.fn_rc == 0 ? CACHET_E_PROTO : s.fn_rc;
 	buf_release(&s.line);
 	buf_release(&s.lit);
 	buf_release(&s.kw);

@@ -6,7 +6,9 @@
  * FETCH: a fresh response info, the tagged text in imap_response, EXISTS,
  * RECENT and EXPUNGE applied to the selection. A reply read only in part,
  * or a BYE, marks the session failed, so that nothing reads the rest of it
- * as the answer to another command. Runs on the session's thread.
+ * as the answer to another command; a reply the parser refused but read to
+ * its end leaves the session usable and tells the caller to ask libetpan.
+ * Runs on the session's thread.
  */
 #include "imap_int.h"
 
@@ -127,13 +129,15 @@ ff_fail_session(struct imap *im, const struct imap_ff *ff,
 
 int
 imap_fastfetch(struct imap *im, const char *set, const char *items,
-    imap_msg_fn fn, void *ctx, struct cachet_err *err, const char *what)
+    imap_msg_fn fn, void *ctx, bool *refused, struct cachet_err *err,
+    const char *what)
 {
 	struct imap_ff ff = {.fn = fn, .ctx = ctx, .event = ms_event};
 	struct cachet_err e = {0};
 	char tag[16];
 	int r;
 
+	*refused = false;
 	if (im->io_failed)
 		return imap_fail(im, MAILIMAP_ERROR_STREAM, err, what);
 	if (im->s->imap_state != MAILIMAP_STATE_SELECTED)
@@ -152,13 +156,18 @@ imap_fastfetch(struct imap *im, const char *set, const char *items,
 			abort();
 		im->s->imap_response = im->s->imap_response_buffer->str;
 	}
-	if (r == CACHET_E_PROTO || (r == CACHET_E_NET && e.code == r)) {
+	if (ff.refused) {
+		*refused = true;
+		im->slow_fetch = true;
+	}
+	if ((r == CACHET_E_PROTO && !ff.refused) ||
+	    (r == CACHET_E_NET && e.code == r)) {
 		ff_fail_session(im, &ff, &e);
 		free(ff.text);
 		return imap_fail(im, MAILIMAP_ERROR_STREAM, err, what);
 	}
 	free(ff.text);
-	if (r == CACHET_E_SERVER) {
+	if (r == CACHET_E_SERVER || r == CACHET_E_PROTO) {
 		if (err)
 			*err = e;
 		return cachet_err_prefix(err, "%s", what);

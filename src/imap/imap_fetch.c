@@ -11,6 +11,14 @@
 
 #include "store/store.h"
 
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void
 msg_flags(struct mailimap_msg_att_dynamic *dyn, struct imap_msg *m,
     struct buf *kw)
@@ -345,21 +353,58 @@ header_section(void)
 
 /*
  * The fast reader (imap_fastfetch.c) unless CACHET_IMAP_SLOW_FETCH is set
- * (to compare the two) or libetpan was told to use another tag format.
+ * (to compare the two), libetpan was told to use another tag format, or
+ * the fast reader refused a reply of this server before.
  */
 static bool
 use_fastfetch(struct imap *im)
 {
 	const char *e = getenv("CACHET_IMAP_SLOW_FETCH");
 
-	if (e && *e && strcmp(e, "0") != 0)
+	if (im->slow_fetch || (e && *e && strcmp(e, "0") != 0))
 		return false;
 	return !mailimap_is_163_workaround_enabled(im->s);
 }
 
+/*
+ * The UIDs the fast reader delivered before it refused a reply, so that
+ * libetpan's reading of the same range hands fn only the others.
+ */
+struct delivered {
+	imap_msg_fn fn;
+	void *ctx;
+	uint32_t *uids;
+	size_t n;
+	size_t cap;
+};
+
+static int
+delivered_note(void *ctx, const struct imap_msg *m)
+{
+	struct delivered *d = ctx;
+
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 256;
+		d->uids = xreallocarray(d->uids, d->cap, sizeof(*d->uids));
+	}
+	d->uids[d->n++] = m->uid;
+	return d->fn(d->ctx, m);
+}
+
+static int
+delivered_skip(void *ctx, const struct imap_msg *m)
+{
+	struct delivered *d = ctx;
+
+	if (d->n > 0 && bsearch(&m->uid, d->uids, d->n, sizeof(*d->uids),
+	    cmp_u32) != NULL)
+		return 0;
+	return d->fn(d->ctx, m);
+}
+
 static int
 fetch_headers_fast(struct imap *im, uint32_t first, uint32_t last,
-    imap_msg_fn fn, void *ctx, struct cachet_err *err)
+    imap_msg_fn fn, void *ctx, bool *refused, struct cachet_err *err)
 {
 	struct buf items = BUF_INIT;
 	char set[32];
@@ -378,20 +423,18 @@ fetch_headers_fast(struct imap *im, uint32_t first, uint32_t last,
 	if (im->caps & IMAP_CAP_CONDSTORE)
 		buf_adds(&items, " MODSEQ");
 	buf_addc(&items, ')');
-	r = imap_fastfetch(im, set, items.data, fn, ctx, err,
+	r = imap_fastfetch(im, set, items.data, fn, ctx, refused, err,
 	    "UID FETCH headers");
 	buf_release(&items);
 	return r;
 }
 
-int
-imap_fetch_headers(struct imap *im, uint32_t first, uint32_t last,
+static int
+fetch_headers_slow(struct imap *im, uint32_t first, uint32_t last,
     imap_msg_fn fn, void *ctx, struct cachet_err *err)
 {
 	struct mailimap_fetch_type *ft;
 
-	if (use_fastfetch(im))
-		return fetch_headers_fast(im, first, last, fn, ctx, err);
 	ft = fetch_type_basic();
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
 	    mailimap_fetch_att_new_rfc822_size());
@@ -401,6 +444,33 @@ imap_fetch_headers(struct imap *im, uint32_t first, uint32_t last,
 	    mailimap_fetch_att_new_body_peek_section(header_section()));
 	return uid_fetch(im, mailimap_set_new_interval(first, last), ft, 0,
 	    fn, ctx, err, "UID FETCH headers");
+}
+
+/*
+ * The fast reader first; when it refuses a reply it could still read to
+ * its end (an item or response it does not know), the same range again
+ * through libetpan, skipping what was delivered already.
+ */
+int
+imap_fetch_headers(struct imap *im, uint32_t first, uint32_t last,
+    imap_msg_fn fn, void *ctx, struct cachet_err *err)
+{
+	struct delivered d = {.fn = fn, .ctx = ctx};
+	bool refused;
+	int r;
+
+	if (!use_fastfetch(im))
+		return fetch_headers_slow(im, first, last, fn, ctx, err);
+	r = fetch_headers_fast(im, first, last, delivered_note, &d, &refused,
+	    err);
+	if (refused && r == CACHET_E_PROTO) {
+		if (d.n > 1)
+			qsort(d.uids, d.n, sizeof(*d.uids), cmp_u32);
+		r = fetch_headers_slow(im, first, last, delivered_skip, &d,
+		    err);
+	}
+	free(d.uids);
+	return r;
 }
 
 int
@@ -431,14 +501,6 @@ imap_fetch_flags(struct imap *im, uint32_t first, uint64_t changedsince,
 	return uid_fetch(im, mailimap_set_new_interval(first, 0),
 	    fetch_type_basic(), changedsince, fn, ctx, err,
 	    "UID FETCH flags");
-}
-
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* UID SEARCH with key (consumed), ascending UIDs. */

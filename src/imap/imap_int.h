@@ -15,6 +15,9 @@ struct imap {
 	struct imap_opts o;
 	unsigned caps;
 	bool io_failed;		/* the transport failed; io_err says why */
+	/* The fast reader refused a reply of this server: libetpan reads
+	 * every later header fetch of the session. */
+	bool slow_fetch;
 	struct cachet_err io_err;
 	char desc[128];
 	struct imap_z *z;	/* COMPRESS=DEFLATE state, or NULL */
@@ -76,6 +79,7 @@ struct imap_ff {
 	/* Results: the text of the tagged reply or of a BYE (raw, owned). */
 	char *text;
 	bool bye;		/* the server said BYE */
+	bool refused;		/* refused, but read to the tagged reply */
 };
 
 /*
@@ -84,10 +88,25 @@ struct imap_ff {
  * CACHET_E_NET when the input ends or on BYE; or the first non-zero value
  * fn returned (the responses are still read to the end). ff->text is
  * set when a tagged reply or BYE was read; free it with free().
+ *
+ * A refused line whose framing is sound (CRLF, no control bytes, no bad
+ * literal) is not the end: the rest of the reply is read, honouring {n}
+ * literals under the same limits, up to the tagged line, and then the
+ * result is CACHET_E_PROTO (or fn's value) with ff->refused set, err
+ * saying what was refused, and the input in step for the next command.
+ * Messages after the refusal do not reach fn. A framing error (a line
+ * over the limit or not ended by CRLF, a literal over the limit or of
+ * another length than announced) is CACHET_E_PROTO without ff->refused.
  */
 int imap_ff_parse(struct imap_ff *ff, struct cachet_err *err);
-/* UID FETCH set items over the session with imap_ff_parse. */
+/*
+ * UID FETCH set items over the session with imap_ff_parse. When the reply
+ * was refused but read to its end, *refused is set, im->slow_fetch too,
+ * and the session goes on (the result is CACHET_E_PROTO or fn's value);
+ * any other CACHET_E_PROTO, and BYE, mark the session failed.
+ */
 int imap_fastfetch(struct imap *im, const char *set, const char *items,
-    imap_msg_fn fn, void *ctx, struct cachet_err *err, const char *what);
+    imap_msg_fn fn, void *ctx, bool *refused, struct cachet_err *err,
+    const char *what);
 
 #endif

@@ -39,7 +39,12 @@ Modes:
                 EXPUNGE, RECENT, FLAGS, an unsolicited FETCH without UID and
                 an untagged OK between the messages, which is legal), bye
                 (BYE and close), no (every message, then a tagged NO with
-                terminal escapes)
+                terminal escapes); quirks a client may read past, the
+                reply still complete: unknownitem (X-GM-MSGID in every
+                message, before the header literal), capability (an
+                untagged CAPABILITY before message 3), nospace (no space
+                between message 3's BODY section and its literal, which
+                libetpan refuses too)
 """
 
 import argparse
@@ -659,12 +664,17 @@ class HostileFetch(Mailbox):
             head, _ = make_message(u)
             data = header_fields(head, {b"DATE", b"FROM", b"SUBJECT",
                                         b"MESSAGE-ID"}, False)
-            self.conn.send(b"* %d FETCH (UID %d FLAGS (%s) RFC822.SIZE %d "
+            v = ARGS.variant
+            extra = b"X-GM-MSGID %d " % (1600000000000000000 + u) \
+                if v == "unknownitem" else b""
+            sp = b"" if v == "nospace" and u == 3 else b" "
+            self.conn.send(b"* %d FETCH (UID %d %sFLAGS (%s) RFC822.SIZE %d "
                            b"INTERNALDATE \"01-Jan-2024 10:00:00 +0000\" "
                            b"BODY[HEADER.FIELDS (DATE FROM SUBJECT "
-                           b"MESSAGE-ID)] %s)\r\n" % (
-                               u, u, " ".join(sorted(self.flags[u])).encode(),
-                               len(head), literal(data)))
+                           b"MESSAGE-ID)]%s%s)\r\n" % (
+                               u, u, extra,
+                               " ".join(sorted(self.flags[u])).encode(),
+                               len(head), sp, literal(data)))
         if ARGS.variant == "no":
             self.conn.send(b"%s NO [SERVERBUG] \x1b[2J\x1b]0;pwned\x07 "
                            b"fetch failed\r\n" % tag)
@@ -682,6 +692,10 @@ class HostileFetch(Mailbox):
                            b"* 1 FETCH (FLAGS (\\Seen))\r\n"
                            b"* OK [HIGHESTMODSEQ 99] still here\r\n"
                            % (self.n + 1, FLAGS.encode()))
+            return False
+        if v == "capability":
+            self.conn.send(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN X-GM-EXT-1"
+                           b"\r\n")
             return False
         if v == "wronglen":	# the rest follows, shifted by 7 bytes
             self.conn.send(pre + b"{25}\r\nDate: short\r\n\r\n)\r\n")
@@ -763,7 +777,8 @@ def main():
     p.add_argument("--ready-file")
     p.add_argument("--variant", default="interleave",
                    choices=("oversized", "wronglen", "garbage", "interleave",
-                            "bye", "no"))
+                            "bye", "no", "unknownitem", "capability",
+                            "nospace"))
     ARGS = p.parse_args()
     ARGS.ctx = None
     if ARGS.cert:

@@ -108,6 +108,9 @@ got_free(struct got *g)
 	memset(g, 0, sizeof(*g));
 }
 
+/* ff->refused of the last run. */
+static bool last_refused;
+
 /* Parse text with chunk size chunk; *used gets how much was read. */
 static int
 run_chunk(const char *text, size_t len, size_t chunk, struct got *g,
@@ -126,6 +129,7 @@ run_chunk(const char *text, size_t len, size_t chunk, struct got *g,
 
 	memset(err, 0, sizeof(*err));
 	r = imap_ff_parse(&ff, err);
+	last_refused = ff.refused;
 	if (tagtext)
 		*tagtext = ff.text;
 	else
@@ -319,73 +323,76 @@ test_bye(void **state)
 struct bad {
 	const char *text;
 	int code;
+	bool refused;	/* read to the tagged reply after the refusal */
 };
 
 static const struct bad bad_replies[] = {
 	/* Ends in the middle. */
-	{"", CACHET_E_NET},
-	{"* 1 FETCH (UID 1", CACHET_E_NET},
+	{"", CACHET_E_NET, false},
+	{"* 1 FETCH (UID 1", CACHET_E_NET, false},
 	{"* 1 FETCH (UID 1 BODY[HEADER.FIELDS (DATE)] {10}\r\nshort",
-	    CACHET_E_NET},
+	    CACHET_E_NET, false},
 	/* Literal of the wrong length: the rest does not parse. */
 	{"* 1 FETCH (UID 1 BODY[HEADER.FIELDS (DATE)] {2}\r\nabc)\r\n7 OK\r\n",
-	    CACHET_E_PROTO},
+	    CACHET_E_PROTO, false},
 	{"* 1 FETCH (UID 1 BODY[HEADER.FIELDS (DATE)] {1048577}\r\n",
-	    CACHET_E_PROTO},
+	    CACHET_E_PROTO, false},
 	{"* 1 FETCH (UID 1 BODY[HEADER.FIELDS (DATE)] {99999999999}\r\n",
-	    CACHET_E_PROTO},
+	    CACHET_E_PROTO, false},
 	{"* 1 FETCH (UID 1 BODY[HEADER.FIELDS (DATE)] {5+}\r\nabcde)\r\n",
-	    CACHET_E_PROTO},
+	    CACHET_E_PROTO, false},
 	{"* 1 FETCH (UID 1 BODY[HEADER.FIELDS (DATE)] {5} x\r\n",
-	    CACHET_E_PROTO},
+	    CACHET_E_PROTO, false},
 	/* Items cachet did not ask for, or bad ones. */
-	{"* 1 FETCH (UID 1 X-GM-MSGID 5)\r\n7 OK\r\n", CACHET_E_PROTO},
-	{"* 1 FETCH (UID 1 BODY[TEXT] {1}\r\nx)\r\n7 OK\r\n", CACHET_E_PROTO},
+	{"* 1 FETCH (UID 1 X-GM-MSGID 5)\r\n7 OK\r\n", CACHET_E_PROTO, true},
+	{"* 1 FETCH (UID 1 BODY[TEXT] {1}\r\nx)\r\n7 OK\r\n",
+	    CACHET_E_PROTO, true},
 	{"* 1 FETCH (UID 1 BODY[HEADER.FIELDS (DATE)]<0> NIL)\r\n",
-	    CACHET_E_PROTO},
-	{"* 1 FETCH (UID 1 BODY[HEADER.FIELDS ()] NIL)\r\n", CACHET_E_PROTO},
+	    CACHET_E_PROTO, false},
+	{"* 1 FETCH (UID 1 BODY[HEADER.FIELDS ()] NIL)\r\n",
+	    CACHET_E_PROTO, false},
 	{"* 1 FETCH (UID 1 BODY.PEEK[HEADER.FIELDS (DATE)] NIL)\r\n",
-	    CACHET_E_PROTO},
-	{"* 1 FETCH (UID 1 UID 2)\r\n7 OK\r\n", CACHET_E_PROTO},
-	{"* 1 FETCH (UID 0)\r\n7 OK\r\n", CACHET_E_PROTO},
-	{"* 1 FETCH (UID 4294967296)\r\n7 OK\r\n", CACHET_E_PROTO},
-	{"* 1 FETCH (UID -1)\r\n7 OK\r\n", CACHET_E_PROTO},
+	    CACHET_E_PROTO, false},
+	{"* 1 FETCH (UID 1 UID 2)\r\n7 OK\r\n", CACHET_E_PROTO, true},
+	{"* 1 FETCH (UID 0)\r\n7 OK\r\n", CACHET_E_PROTO, true},
+	{"* 1 FETCH (UID 4294967296)\r\n7 OK\r\n", CACHET_E_PROTO, true},
+	{"* 1 FETCH (UID -1)\r\n7 OK\r\n", CACHET_E_PROTO, true},
 	{"* 1 FETCH (UID 1 MODSEQ (9223372036854775808))\r\n",
-	    CACHET_E_PROTO},
-	{"* 1 FETCH (UID 1 MODSEQ 5)\r\n", CACHET_E_PROTO},
+	    CACHET_E_PROTO, false},
+	{"* 1 FETCH (UID 1 MODSEQ 5)\r\n", CACHET_E_PROTO, false},
 	{"* 1 FETCH (UID 1 RFC822.SIZE 99999999999999999999999)\r\n",
-	    CACHET_E_PROTO},
+	    CACHET_E_PROTO, false},
 	{"* 1 FETCH (UID 1 INTERNALDATE \"32-Jan-2024 10:00:00 +0000\")\r\n",
-	    CACHET_E_PROTO},
+	    CACHET_E_PROTO, false},
 	{"* 1 FETCH (UID 1 INTERNALDATE \"01-Foo-2024 10:00:00 +0000\")\r\n",
-	    CACHET_E_PROTO},
+	    CACHET_E_PROTO, false},
 	{"* 1 FETCH (UID 1 INTERNALDATE \"01-Jan-2024 10:00:00\")\r\n",
-	    CACHET_E_PROTO},
-	{"* 1 FETCH (UID 1 INTERNALDATE NIL)\r\n", CACHET_E_PROTO},
-	{"* 1 FETCH (UID 1 FLAGS (\\*))\r\n", CACHET_E_PROTO},
-	{"* 1 FETCH (UID 1 FLAGS (a  b))\r\n", CACHET_E_PROTO},
-	{"* 1 FETCH (UID 1 FLAGS \\Seen)\r\n", CACHET_E_PROTO},
+	    CACHET_E_PROTO, false},
+	{"* 1 FETCH (UID 1 INTERNALDATE NIL)\r\n", CACHET_E_PROTO, false},
+	{"* 1 FETCH (UID 1 FLAGS (\\*))\r\n", CACHET_E_PROTO, false},
+	{"* 1 FETCH (UID 1 FLAGS (a  b))\r\n", CACHET_E_PROTO, false},
+	{"* 1 FETCH (UID 1 FLAGS \\Seen)\r\n", CACHET_E_PROTO, false},
 	{"* 1 FETCH (UID 1 BODY[HEADER.FIELDS (DATE)] \"a\nb\")\r\n",
-	    CACHET_E_PROTO},
+	    CACHET_E_PROTO, false},
 	{"* 1 FETCH (UID 1 BODY[HEADER.FIELDS (DATE)] \"a\\xb\")\r\n",
-	    CACHET_E_PROTO},
+	    CACHET_E_PROTO, false},
 	/* Framing. */
-	{"* 1 FETCH (UID 1) junk\r\n7 OK\r\n", CACHET_E_PROTO},
-	{"* 1 FETCH (UID 1\r\n7 OK\r\n", CACHET_E_PROTO},
-	{"* 1 FETCH ()\r\n7 OK\r\n", CACHET_E_PROTO},
-	{"* 0 FETCH (UID 1)\r\n7 OK\r\n", CACHET_E_PROTO},
-	{"* 1 FETCH (UID 1)\n7 OK\r\n", CACHET_E_PROTO},
-	{"* 0 EXPUNGE\r\n7 OK\r\n", CACHET_E_PROTO},
-	{"* 3 EXISTS now\r\n7 OK\r\n", CACHET_E_PROTO},
-	{"* CAPABILITY IMAP4rev1\r\n7 OK\r\n", CACHET_E_PROTO},
-	{"* OK look {5}\r\nabcde\r\n7 OK\r\n", CACHET_E_PROTO},
-	{"* VANISHED\r\n", CACHET_E_PROTO},
-	{"* VANISHED 1:x\r\n", CACHET_E_PROTO},
-	{"+ more\r\n", CACHET_E_PROTO},
-	{"8 OK wrong tag\r\n", CACHET_E_PROTO},
-	{"77 OK longer tag\r\n", CACHET_E_PROTO},
-	{"7 MAYBE\r\n", CACHET_E_PROTO},
-	{"garbage\r\n", CACHET_E_PROTO},
+	{"* 1 FETCH (UID 1) junk\r\n7 OK\r\n", CACHET_E_PROTO, true},
+	{"* 1 FETCH (UID 1\r\n7 OK\r\n", CACHET_E_PROTO, true},
+	{"* 1 FETCH ()\r\n7 OK\r\n", CACHET_E_PROTO, true},
+	{"* 0 FETCH (UID 1)\r\n7 OK\r\n", CACHET_E_PROTO, true},
+	{"* 1 FETCH (UID 1)\n7 OK\r\n", CACHET_E_PROTO, false},
+	{"* 0 EXPUNGE\r\n7 OK\r\n", CACHET_E_PROTO, true},
+	{"* 3 EXISTS now\r\n7 OK\r\n", CACHET_E_PROTO, true},
+	{"* CAPABILITY IMAP4rev1\r\n7 OK\r\n", CACHET_E_PROTO, true},
+	{"* OK look {5}\r\nabcde\r\n7 OK\r\n", CACHET_E_PROTO, false},
+	{"* VANISHED\r\n", CACHET_E_PROTO, false},
+	{"* VANISHED 1:x\r\n", CACHET_E_PROTO, false},
+	{"+ more\r\n", CACHET_E_PROTO, false},
+	{"8 OK wrong tag\r\n", CACHET_E_PROTO, false},
+	{"77 OK longer tag\r\n", CACHET_E_PROTO, false},
+	{"7 MAYBE\r\n", CACHET_E_PROTO, false},
+	{"garbage\r\n", CACHET_E_PROTO, false},
 };
 
 static void
@@ -402,9 +409,10 @@ test_hostile(void **state)
 		for (chunk = 1; chunk <= 64; chunk *= 4) {
 			r = run_chunk(b->text, strlen(b->text), chunk, &g,
 			    &err, NULL, NULL);
-			if (r != b->code)
-				fail_msg("reply %zu (%s): %d, want %d", i,
-				    b->text, r, b->code);
+			if (r != b->code || last_refused != b->refused)
+				fail_msg("reply %zu (%s): %d%s, want %d%s", i,
+				    b->text, r, last_refused ? " refused" : "",
+				    b->code, b->refused ? " refused" : "");
 			assert_int_equal(err.code, r);
 			assert_null(strchr(err.msg, '\n'));
 			got_free(&g);
@@ -424,6 +432,192 @@ repeat(const char *head, const char *unit, size_t n, const char *tail)
 		memcpy(s + hl + i * ul, unit, ul);
 	memcpy(s + hl + n * ul, tail, tl + 1);
 	return s;
+}
+
+/* ---- refused replies read to their end ------------------------------- */
+
+/* What the session reads after the reply: it must be left unread. */
+#define NEXT "* 9 EXISTS\r\n"
+
+/* An item cachet did not ask for, before a literal that looks tagged. */
+#define UNKNOWN \
+	"* 1 FETCH (UID 1 FLAGS (\\Seen))\r\n" \
+	"* 2 FETCH (UID 2 X-GM-MSGID 123 BODY[HEADER.FIELDS (DATE)] {11}\r\n" \
+	"7 OK fake\r\n)\r\n" \
+	"* 3 FETCH (UID 3 BODY[HEADER.FIELDS (DATE)] {2}\r\nab " \
+	"X-GM-LABELS ({1}\r\nx \"y\"))\r\n" \
+	"7 OK done\r\n"
+
+struct drained {
+	const char *text;
+	size_t delivered;	/* messages fn saw before the refusal */
+	const char *why;	/* in the error */
+	const char *events;
+};
+
+static const struct drained drained_replies[] = {
+	{UNKNOWN, 1, "unknown FETCH item", ""},
+	/* Untagged responses the parser does not know, between messages. */
+	{"* 1 FETCH (UID 1)\r\n* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n"
+	    "* 2 FETCH (UID 2)\r\n* 3 EXISTS\r\n* 1 EXPUNGE\r\n* 0 RECENT\r\n"
+	    "7 OK done\r\n", 1, "unexpected response", "E3 X1 R0"},
+	{"* ID (\"name\" {4}\r\nfake)\r\n* 1 FETCH (UID 1)\r\n7 OK done\r\n",
+	    0, "unexpected response", ""},
+	/* No space before the literal. */
+	{"* 1 FETCH (UID 1 BODY[HEADER.FIELDS (DATE)]{3}\r\nabc)\r\n"
+	    "* 2 FETCH (UID 2)\r\n7 OK done\r\n", 0, "BODY section", ""},
+	/* A literal ending the response, and an empty one. */
+	{"* LIST () \"/\" {5}\r\nINBOX\r\n* 1 FETCH (X {0}\r\n)\r\n"
+	    "7 OK done\r\n", 0, "unexpected response", ""},
+	{"* CAPABILITY X {3}\r\nabc\r\n7 OK done\r\n", 0,
+	    "unexpected response", ""},
+	/* The tagged reply is NO: libetpan reads it again and says so. */
+	{"* 1 FETCH (UID 1 X-GM-THRID 5)\r\n7 NO done\r\n", 0,
+	    "unknown FETCH item", ""},
+	/* A tab and 8-bit bytes are not noise (UTF8=ACCEPT strings). */
+	{"* 1 FETCH (UID 1 X-GM-LABELS (\"a\tb\" \"\xc3\xa9\"))\r\n"
+	    "7 OK done\r\n", 0, "unknown FETCH item", ""},
+};
+
+static void
+test_drained(void **state)
+{
+	struct cachet_err err;
+	struct got g = {0};
+	size_t i, chunk, used, len;
+	char *text, *t;
+	int r;
+
+	for (i = 0; i < sizeof(drained_replies) / sizeof(drained_replies[0]);
+	    i++) {
+		const struct drained *d = &drained_replies[i];
+
+		len = strlen(d->text);
+		t = repeat(d->text, "", 0, NEXT);
+		for (chunk = 1; chunk <= 4096; chunk = chunk < 64 ?
+		    chunk + 1 : chunk * 8) {
+			r = run_chunk(t, strlen(t), chunk, &g, &err, &text,
+			    &used);
+			if (r != CACHET_E_PROTO || !last_refused)
+				fail_msg("reply %zu chunk %zu: %d (%s)", i,
+				    chunk, r, err.msg);
+			assert_int_equal(err.code, CACHET_E_PROTO);
+			assert_non_null(strstr(err.msg, d->why));
+			assert_int_equal(used, len);
+			assert_int_equal(g.n, d->delivered);
+			assert_string_equal(text, "done");
+			assert_string_equal(g.events, d->events);
+			free(text);
+			got_free(&g);
+		}
+		free(t);
+	}
+}
+
+/* fn asked to stop before the refusal: its value wins, still refused. */
+static void
+test_drained_fn_stops(void **state)
+{
+	struct cachet_err err;
+	struct got g = {.stop_after = 1};
+	size_t used;
+
+	assert_int_equal(run_chunk(UNKNOWN, strlen(UNKNOWN), 7, &g, &err,
+	    NULL, &used), 1);
+	assert_true(last_refused);
+	assert_int_equal(g.calls, 1);
+	assert_int_equal(used, strlen(UNKNOWN));
+	got_free(&g);
+}
+
+/* A broken frame found while reading past a refusal still ends it all. */
+static const struct bad undrained[] = {
+	{"* CAPABILITY X\r\n* 1 FETCH (UID 1)\n7 OK\r\n",
+	    CACHET_E_PROTO, false},
+	{"* CAPABILITY X\r\n* 1 FETCH (X {1048577}\r\n7 OK\r\n",
+	    CACHET_E_PROTO, false},
+	{"* CAPABILITY X\r\n* 1 FETCH (X {2}\r\nabc)\r\n7 OK\r\n",
+	    CACHET_E_PROTO, false},
+	{"* CAPABILITY X\r\n* 1 FETCH (X {4}\r\nab)\r\n7 OK\r\n",
+	    CACHET_E_PROTO, false},
+	{"* CAPABILITY X\r\n* OK {5+}\r\nabcde\r\n7 OK\r\n",
+	    CACHET_E_PROTO, false},
+	{"* CAPABILITY X\r\n* OK {}\r\n7 OK\r\n", CACHET_E_PROTO, false},
+	{"* CAPABILITY X\r\n* OK {12345678901}\r\n7 OK\r\n",
+	    CACHET_E_PROTO, false},
+	{"* CAPABILITY X\r\n* OK \x1b[2J\r\n7 OK\r\n", CACHET_E_PROTO, false},
+	{"* CAPABILITY X\r\n* OK a\rb\r\n7 OK\r\n", CACHET_E_PROTO, false},
+	/* Noise in the refused line itself. */
+	{"* 1 FETCH (UID 1 X-JUNK \x01\x7f\xff)\r\n7 OK\r\n",
+	    CACHET_E_PROTO, false},
+	/* The input ends first: the refusal is the error. */
+	{"* CAPABILITY X\r\n* 1 FETCH (UID 1)\r\n", CACHET_E_PROTO, false},
+	{"* CAPABILITY X\r\n* 1 FETCH (X {9}\r\nab", CACHET_E_PROTO, false},
+	/* BYE. */
+	{"* CAPABILITY X\r\n* BYE going\r\n7 OK\r\n", CACHET_E_NET, false},
+};
+
+static void
+test_undrained(void **state)
+{
+	struct cachet_err err;
+	struct got g = {0};
+	size_t i, chunk;
+	int r;
+
+	for (i = 0; i < sizeof(undrained) / sizeof(undrained[0]); i++) {
+		const struct bad *b = &undrained[i];
+
+		for (chunk = 1; chunk <= 64; chunk *= 4) {
+			r = run_chunk(b->text, strlen(b->text), chunk, &g,
+			    &err, NULL, NULL);
+			if (r != b->code || last_refused)
+				fail_msg("reply %zu (%s): %d%s, want %d", i,
+				    b->text, r, last_refused ? " refused" :
+				    "", b->code);
+			assert_int_equal(err.code, r);
+			assert_null(strchr(err.msg, 0x1b));
+			assert_null(strchr(err.msg, '\r'));
+			got_free(&g);
+		}
+	}
+	/* The refusal itself is what the error names, when nothing else. */
+	run("* 1 FETCH (UID 1 X-JUNK \x01)\r\n7 OK\r\n", &g, &err);
+	assert_non_null(strstr(err.msg, "unknown FETCH item"));
+	run("* CAPABILITY X\r\n* 1 FETCH (UID 1)\r\n", &g, &err);
+	assert_non_null(strstr(err.msg, "unexpected response"));
+	run("* CAPABILITY X\r\n* 1 FETCH (X {2}\r\nabc)\r\n7 OK\r\n", &g,
+	    &err);
+	assert_non_null(strstr(err.msg, "longer or shorter"));
+	run("* CAPABILITY X\r\n* BYE going\r\n7 OK\r\n", &g, &err);
+	assert_non_null(strstr(err.msg, "closed the session"));
+}
+
+/* The limits hold while reading past a refusal, and allow what they say. */
+static void
+test_drained_limits(void **state)
+{
+	struct cachet_err err;
+	struct got g = {0};
+	char *t;
+
+	t = repeat("* CAPABILITY X\r\n* OK ", "x", IMAP_FF_LINE_MAX + 1,
+	    "\r\n7 OK\r\n");
+	assert_int_equal(run(t, &g, &err), CACHET_E_PROTO);
+	assert_false(last_refused);
+	assert_non_null(strstr(err.msg, "too long"));
+	free(t);
+	t = repeat("* CAPABILITY X\r\n* OK ", "x", IMAP_FF_LINE_MAX - 5,
+	    "\r\n7 OK done\r\n");
+	assert_int_equal(run(t, &g, &err), CACHET_E_PROTO);
+	assert_true(last_refused);
+	free(t);
+	t = repeat("* CAPABILITY X\r\n* 1 FETCH (X {1048576}\r\n", "x",
+	    1048576, ")\r\n7 OK done\r\n");
+	assert_int_equal(run_chunk(t, strlen(t), 8192, &g, &err, NULL, NULL),
+	    CACHET_E_PROTO);
+	assert_true(last_refused);
+	free(t);
 }
 
 /* The limits: flags per message, line length, literal size. */
@@ -679,6 +873,10 @@ main(void)
 		cmocka_unit_test(test_bye),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_drained),
+		cmocka_unit_test(test_drained_fn_stops),
+		cmocka_unit_test(test_undrained),
+		cmocka_unit_test(test_drained_limits),
 		cmocka_unit_test(test_live),
 	};
 
