@@ -11,9 +11,9 @@
  *    message hangs under its nearest real ancestor; the messages directly
  *    under an empty root go under the earliest of them.
  * 4. Optionally ([ui] thread_subjects), roots with the same subject
- *    (less "Re:", "Fwd:", "Aw:" and "[list]" tags) are joined under the
- *    earliest: messages without usable References or In-Reply-To then
- *    still find their conversation.
+ *    (less "Re:", "Fwd:", "Aw:" and "[list]" tags, thread_subject.c) are
+ *    joined under the earliest: messages without usable References or
+ *    In-Reply-To then still find their conversation.
  * 5. Siblings in date order; the tree is flattened depth first without
  *    recursion, and whole threads are ordered by their activity.
  *
@@ -23,15 +23,12 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "util/util.h"
 
 #define THREAD_MAX_ID_LEN 998
 /* Steps taken to look for a cycle before a link is refused anyway. */
 #define THREAD_LOOP_WALK 4096
-/* Longest mailing list tag ("[name]") taken off a subject. */
-#define THREAD_MAX_TAG_LEN 64
 /* How many ids ahead a hash table slot is fetched. */
 #define THREAD_PREFETCH 8
 /* Messages whose references are parsed and hashed in one go. */
@@ -190,11 +187,16 @@ ctr_of(struct builder *b, const struct idref *r)
 	return e->val;
 }
 
+/* What separates ids in References (a table: every byte is looked at). */
+static const bool sep_byte[256] = {
+	[' '] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true,
+	['<'] = true, ['>'] = true, [','] = true,
+};
+
 static bool
 is_sep(char c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '<' ||
-	    c == '>' || c == ',';
+	return sep_byte[(unsigned char)c];
 }
 
 /* The next id in *s, or len 0 at the end; over-long ids are skipped. */
@@ -397,25 +399,39 @@ order_cmp(const void *pa, const void *pb)
 	return 0;
 }
 
+/* True when in is in (date, id) order already, as the store gives it. */
+static bool
+is_date_ordered(const struct model_thread_in *in, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (in[i].date < in[i - 1].date || (in[i].date ==
+		    in[i - 1].date && in[i].id < in[i - 1].id))
+			return false;
+	return true;
+}
+
 /* Input indexes in (date, id) order. */
 static uint32_t *
 date_order(const struct model_thread_in *in, size_t n)
 {
-	struct order_key *k = xcalloc(n ? n : 1, sizeof(*k));
 	uint32_t *out = xcalloc(n ? n : 1, sizeof(*out));
+	struct order_key *k;
 	size_t i;
-	bool sorted = true;
 
+	if (is_date_ordered(in, n)) {
+		for (i = 0; i < n; i++)
+			out[i] = (uint32_t)i;
+		return out;
+	}
+	k = xcalloc(n ? n : 1, sizeof(*k));
 	for (i = 0; i < n; i++) {
 		k[i].date = in[i].date;
 		k[i].id = in[i].id;
 		k[i].idx = (uint32_t)i;
-		if (i > 0 && sorted && order_cmp(&k[i - 1], &k[i]) > 0)
-			sorted = false;
 	}
-	/* The store hands the rows over in this order already. */
-	if (!sorted)
-		qsort(k, n, sizeof(*k), order_cmp);
+	qsort(k, n, sizeof(*k), order_cmp);
 	for (i = 0; i < n; i++)
 		out[i] = k[i].idx;
 	free(k);
@@ -495,73 +511,6 @@ real_parents(struct builder *b, const uint32_t *order, uint32_t *selfc)
 	free(top);
 }
 
-/*
- * After a mailing list's tag such as "[dev-list] ", or NULL when p does
- * not start with one (short, no nested brackets, not the whole subject).
- */
-static const char *
-list_tag_end(const char *p)
-{
-	const char *q;
-
-	if (*p != '[')
-		return NULL;
-	for (q = p + 1; *q != '\0' && *q != ']' && *q != '[' &&
-	    q - p <= THREAD_MAX_TAG_LEN; q++)
-		;
-	if (*q != ']' || q == p + 1 || q[1] == '\0')
-		return NULL;
-	return q + 1;
-}
-
-/*
- * "Re: [list] Re[2]: Fwd: subject" -> "subject"; empty means no
- * grouping.
- */
-static struct span
-subject_base(const char *s)
-{
-	static const char *const pfx[] = {"re", "fwd", "fw", "aw"};
-	struct span sp = {"", 0};
-	const char *p = s ? s : "", *q;
-	size_t i, l;
-	bool again = true;
-
-	while (again) {
-		again = false;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if ((q = list_tag_end(p)) != NULL) {
-			p = q;
-			again = true;
-			continue;
-		}
-		for (i = 0; i < sizeof(pfx) / sizeof(pfx[0]); i++) {
-			l = strlen(pfx[i]);
-			if (strncasecmp(p, pfx[i], l) != 0)
-				continue;
-			q = p + l;
-			if (*q == '[' || *q == '(') {
-				for (q++; *q >= '0' && *q <= '9'; q++)
-					;
-				if (*q == ']' || *q == ')')
-					q++;
-			}
-			if (*q == ':') {
-				p = q + 1;
-				again = true;
-				break;
-			}
-		}
-	}
-	l = strlen(p);
-	while (l > 0 && (p[l - 1] == ' ' || p[l - 1] == '\t'))
-		l--;
-	sp.p = p;
-	sp.len = l > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)l;
-	return sp;
-}
-
 static void
 join_by_subject(struct builder *b, const uint32_t *order)
 {
@@ -576,7 +525,7 @@ join_by_subject(struct builder *b, const uint32_t *order)
 		m = order[i];
 		if (b->np[m] != MODEL_NONE)
 			continue;
-		sp = subject_base(b->in[m].subject);
+		sp.p = model_subject_base(b->in[m].subject, &sp.len);
 		if (sp.len == 0)
 			continue;
 		e = htab_get(&subj, sp.p, sp.len);

@@ -226,7 +226,7 @@ void store_thread_rows_release(struct store_thread_rows *r);
 const char *store_thread_str(const struct store_thread_rows *r, uint32_t off);
 
 /*
- * The folder's stamp (see store_thread_stamp). Read only when something
+ * The folder's stamp (struct store_thread_stamp). Read only when something
  * was written since the last stamp or rows of the folder: otherwise the
  * remembered one is returned without reading the folder again.
  */

@@ -28,7 +28,8 @@
 #define THREAD_STR_MAX 1024
 /* Pool bytes first set aside per message (ids, a few references). */
 #define THREAD_POOL_GUESS 160
-
+/* Rows set aside at most before any is read; more grow as they come. */
+#define THREAD_RESERVE_MAX 500000
 /* Append len bytes of s and a NUL; returns the offset, 0 for nothing. */
 static uint32_t
 pool_add(struct buf *pool, const char *s, size_t len)
@@ -82,20 +83,50 @@ stamp_add(struct store_thread_stamp *sp, int64_t id)
 	sp->sum_id = (int64_t)((uint64_t)sp->sum_id + (uint64_t)id);
 }
 
-/* Room for the folder's rows, from its count, so nothing is copied. */
+/* Room for want rows, from the folder's count, so nothing is copied. */
 static void
-rows_reserve(struct store *st, int64_t folder_id,
-    struct store_thread_rows *out, struct buf *pool, size_t *cap)
+rows_reserve(struct store_thread_rows *out, struct buf *pool, size_t want,
+    size_t *cap)
 {
-	struct cachet_err err;
-	uint32_t total = 0;
-
-	if (store_msg_count(st, folder_id, &total, NULL, &err) != 0 ||
-	    total == 0)
+	if (want == 0)
 		return;
-	*cap = total;
-	out->rows = xreallocarray(NULL, *cap, sizeof(*out->rows));
-	buf_grow(pool, (size_t)total * THREAD_POOL_GUESS);
+	if (want > THREAD_RESERVE_MAX)
+		want = THREAD_RESERVE_MAX;
+	*cap = want;
+	out->rows = xreallocarray(NULL, want, sizeof(*out->rows));
+	buf_grow(pool, want * THREAD_POOL_GUESS);
+}
+
+/* Every row of s into out (emptied first): SQLITE_DONE when all were. */
+static int
+rows_read(sqlite3_stmt *s, size_t want, struct store_thread_rows *out)
+{
+	struct store_thread_row *r;
+	struct buf pool;
+	size_t cap = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	buf_init(&pool);
+	rows_reserve(out, &pool, want, &cap);
+	buf_addc(&pool, '\0');	/* offset 0 is the empty string */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 256;
+			out->rows = xreallocarray(out->rows, cap,
+			    sizeof(*out->rows));
+		}
+		r = &out->rows[out->n++];
+		r->id = sqlite3_column_int64(s, 0);
+		r->date = sqlite3_column_int64(s, 1);
+		r->message_id = pool_col(&pool, s, 2);
+		r->in_reply_to = pool_col(&pool, s, 3);
+		r->references = pool_refs(&pool, s, 4);
+		r->subject = pool_col(&pool, s, 5);
+		stamp_add(&out->stamp, r->id);
+	}
+	out->pool = buf_detach(&pool, &out->pool_len);
+	return rc;
 }
 
 static void
@@ -129,44 +160,22 @@ store_thread_rows_opt(struct store *st, int64_t folder_id, unsigned opts,
     struct store_thread_rows *out, struct cachet_err *err)
 {
 	sqlite3_stmt *s = NULL;
-	struct store_thread_row *r;
-	struct buf pool;
 	int64_t dv = 0, changes = 0;
-	size_t cap = 0;
+	uint32_t total = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	/* Before the SELECT: a commit in between only costs a new stamp. */
-	if ((rc = store_list_version(st, &dv, &changes, err)) != 0)
+	if ((rc = store_list_version(st, &dv, &changes, err)) != 0 ||
+	    (rc = store_msg_count(st, folder_id, &total, NULL, err)) != 0)
 		return rc;
 	if (sqlite3_prepare_v2(st->db, store_thread_sql(opts), -1, &s,
 	    NULL) != SQLITE_OK)
 		return store_sqlerr(st, err, "thread rows");
-	buf_init(&pool);
-	rows_reserve(st, folder_id, out, &pool, &cap);
-	buf_addc(&pool, '\0');	/* offset 0 is the empty string */
 	sqlite3_bind_int64(s, 1, folder_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 256;
-			out->rows = xreallocarray(out->rows, cap,
-			    sizeof(*out->rows));
-		}
-		r = &out->rows[out->n++];
-		r->id = sqlite3_column_int64(s, 0);
-		r->date = sqlite3_column_int64(s, 1);
-		r->message_id = pool_col(&pool, s, 2);
-		r->in_reply_to = pool_col(&pool, s, 3);
-		r->references = pool_refs(&pool, s, 4);
-		r->subject = pool_col(&pool, s, 5);
-		stamp_add(&out->stamp, r->id);
-	}
-	if (rc != SQLITE_DONE)
+	if (rows_read(s, total, out) != SQLITE_DONE)
 		rc = store_sqlerr(st, err, "thread rows");
-	else
-		rc = 0;
 	sqlite3_finalize(s);
-	out->pool = buf_detach(&pool, &out->pool_len);
 	if (rc != 0)
 		store_thread_rows_release(out);
 	else

@@ -6,7 +6,8 @@
 #       makes the UI quit right after that first doupdate): wall time and
 #       peak RSS from /usr/bin/time -v, plus a finer wall clock in µs;
 #   (b) page-down cost (one key handled and the screen redrawn) at 10k
-#       and 100k, from the top and from the end of the folder;
+#       and 100k, from the top and from the end of the folder, and the
+#       jump from the top to the end (G after g);
 #   (c) sort-cycle and toggle-threads at 100k.
 # (b) and (c) feed keys with CACHET_UI_BENCH_KEYS and read the per-key
 # times the UI writes to CACHET_UI_BENCH_LOG. Prints a table; asserts
@@ -127,5 +128,6 @@ keys "$SMALL" "page-down from top, $SMALL msgs" "$pd" 6
 keys "$BIG" "page-down from top, $BIG msgs" "$pd" 6
 keys "$SMALL" "page-up from the end, $SMALL msgs" "G$pu" 2
 keys "$BIG" "page-up from the end, $BIG msgs" "G$pu" 2
+keys "$BIG" "jump to the end (G), $BIG msgs" "$(repeat gG 20)" 71
 keys "$BIG" "sort-cycle (o), $BIG msgs" "$(repeat o 12)" 111
 keys "$BIG" "toggle-threads (t), $BIG msgs" "$(repeat t 10)" 116
