@@ -479,6 +479,8 @@ ui_loop(struct ui *ui)
 
 	ui_bench_init(&bench);
 	while (!ui->quit && !term_should_quit()) {
+		/* A thread build in the background: its end is looked for. */
+		busy |= view_index_threads_poll(ui);
 		ui_redraw(ui);
 		if (ui_bench_turn(ui, &bench))
 			continue;
@@ -517,6 +519,7 @@ ui_free(struct ui *ui)
 		compose_discard(ui);
 	prompt_menu_clear(ui);
 	view_index_search_server_stop(ui);
+	view_index_threads_stop(ui);
 	mailcap_reap(ui);
 	ui->depth = 0;
 	view_pager_release(ui);

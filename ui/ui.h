@@ -308,6 +308,8 @@ extern const struct ui_view_ops view_compose_ops;
 extern const struct ui_view_ops view_outbox_ops;
 extern const struct ui_view_ops view_keypick_ops;
 
+struct ui_thread_job;
+
 /* The message index of the current folder or of a search. */
 struct ui_index {
 	uint32_t total;
@@ -336,6 +338,12 @@ struct ui_index {
 	struct model_thread threads;
 	int64_t threads_folder;		/* what the model was built from */
 	struct store_thread_stamp threads_stamp;
+	/*
+	 * Thread order asked for while its model is built in the background:
+	 * the flat order is shown until the build is done.
+	 */
+	bool threading;
+	struct ui_thread_job *job;	/* the build running, or NULL */
 };
 
 void view_index_init(struct ui *ui);
@@ -364,6 +372,19 @@ void view_index_forget(struct ui *ui, int64_t id);
 void view_index_threads(struct ui *ui);
 /* Collapse or expand the selected thread, or all (toggle-collapse/all). */
 void view_index_collapse(struct ui *ui, bool all);
+/*
+ * The first build of a folder's threads runs on its own thread with its
+ * own store connection. _want switches to thread order: at once when the
+ * model is there, else it starts the build and the flat order stays
+ * until _poll, called on every loop turn, sees it done (true while one
+ * runs). _cancel goes back to the flat order (a build left running is
+ * kept for next time if its folder is still shown). _stop waits for a
+ * build still running (the UI is closing).
+ */
+void view_index_threads_want(struct ui *ui);
+void view_index_threads_cancel(struct ui *ui);
+bool view_index_threads_poll(struct ui *ui);
+void view_index_threads_stop(struct ui *ui);
 
 /*
  * Server search of the current folder (view_index_server.c): _search_server

@@ -54,18 +54,21 @@ index_sort_next(struct ui *ui)
 	for (i = 0; i < NSORT; i++)
 		if (sort_cycle[i].sort == x->sort)
 			break;
-	if (x->threaded) {
-		x->threaded = false;
+	if (x->threaded || x->threading) {
+		view_index_threads_cancel(ui);
 		x->sort = sort_cycle[0].sort;
 	} else if (i + 1 >= NSORT) {
-		x->threaded = true;
+		view_index_threads_want(ui);
 	} else {
 		x->sort = sort_cycle[i + 1].sort;
 	}
 	view_index_invalidate(ui);
 	x->keep_id = 0;
 	x->sel = x->top = 0;
-	ui_message(ui, "sorted by %s", index_sort_name(x));
+	if (x->threading)
+		ui_message(ui, "threading\u2026");
+	else
+		ui_message(ui, "sorted by %s", index_sort_name(x));
 	ui_dirty(ui, UI_DIRTY_MAIN | UI_DIRTY_STATUS);
 }
 
@@ -79,10 +82,16 @@ index_toggle_threads(struct ui *ui)
 		ui_message(ui, "search results are shown newest first");
 		return;
 	}
-	view_index_invalidate(ui);
-	x->threaded = !x->threaded;
-	ui_message(ui, x->threaded ? "threads" : "sorted by %s",
-	    index_sort_name(x));
+	/* A second toggle while the threads are built goes back, too. */
+	if (x->threaded || x->threading)
+		view_index_threads_cancel(ui);
+	else
+		view_index_threads_want(ui);
+	if (x->threading)
+		ui_message(ui, "threading\u2026");
+	else
+		ui_message(ui, x->threaded ? "threads" : "sorted by %s",
+		    index_sort_name(x));
 	ui_dirty(ui, UI_DIRTY_MAIN | UI_DIRTY_STATUS);
 }
 
@@ -388,6 +397,8 @@ index_status(struct ui *ui, struct buf *b)
 		    account_folder_label(ui), (unsigned)pos,
 		    (unsigned)x->total, (unsigned)x->unread,
 		    index_sort_name(x));
+	if (x->threading && !x->searching)
+		buf_adds(b, "  threading\u2026");
 	if (ui->srv.pending)
 		buf_adds(b, "  searching on the server\u2026");
 }

@@ -3,12 +3,33 @@
  * is built from the store's compact threading rows once per folder, and
  * again only when messages came or went (the store's thread stamp); the
  * model keeps ids and tree links, and the rows on screen are read by id.
- * Collapsed threads stay collapsed across rebuilds. UI thread.
+ * Collapsed threads stay collapsed across rebuilds. UI thread, but for
+ * the first build of a folder: it runs on a thread of its own (job_main)
+ * with its own store connection, and hands the whole model over when
+ * done, while the UI shows the flat order.
  */
 #include "ui.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A build in the background; the UI thread reads it only once done. */
+struct ui_thread_job {
+	pthread_t tid;
+	atomic_bool done;
+	/* Set before the start, read-only while it runs. */
+	char *store_dir;
+	size_t acct;
+	int64_t folder_id;
+	bool subjects;
+	/* Written by the build thread, read after done. */
+	int rc;
+	struct cachet_err err;
+	struct model_thread threads;
+	struct store_thread_stamp stamp;
+};
 
 static int
 id_cmp(const void *pa, const void *pb)
@@ -54,49 +75,85 @@ threads_recollapse(struct model_thread *t, const int64_t *ids, size_t n)
 	model_thread_refresh(t);
 }
 
-/* Thread the folder again; its stamp is taken from the rows read. */
-static void
-threads_build(struct ui *ui, struct store *st, int64_t folder_id)
+/* The model's input, pointing into the rows read; owned array. */
+static struct model_thread_in *
+threads_input(const struct store_thread_rows *tr)
 {
-	struct ui_index *x = &ui->idx;
+	struct model_thread_in *in;
+	size_t i;
+
+	in = xcalloc(tr->n ? tr->n : 1, sizeof(*in));
+	for (i = 0; i < tr->n; i++) {
+		in[i].id = tr->rows[i].id;
+		in[i].date = tr->rows[i].date;
+		in[i].message_id = store_thread_str(tr, tr->rows[i].message_id);
+		in[i].in_reply_to = store_thread_str(tr,
+		    tr->rows[i].in_reply_to);
+		in[i].references = store_thread_str(tr,
+		    tr->rows[i].references);
+		in[i].subject = store_thread_str(tr, tr->rows[i].subject);
+	}
+	return in;
+}
+
+/* Read and thread a folder into t (released by the caller). */
+static int
+threads_read(struct store *st, int64_t folder_id, bool subjects,
+    struct model_thread *t, struct store_thread_stamp *stamp,
+    struct cachet_err *err)
+{
 	struct store_thread_rows tr;
 	struct model_thread_in *in;
-	struct cachet_err err;
-	int64_t *keep;
-	size_t i, nkeep;
-	/* [ui] thread_subjects: JWZ's optional grouping by subject. */
-	bool subjects = cmd_ui_thread_subjects();
 
 	if (store_thread_rows_opt(st, folder_id, subjects ?
-	    STORE_THREAD_SUBJECTS : 0, &tr, &err) != 0) {
-		ui_error(ui, "%s", err.msg);
-		return;
-	}
-	in = xcalloc(tr.n ? tr.n : 1, sizeof(*in));
-	for (i = 0; i < tr.n; i++) {
-		in[i].id = tr.rows[i].id;
-		in[i].date = tr.rows[i].date;
-		in[i].message_id = store_thread_str(&tr, tr.rows[i].message_id);
-		in[i].in_reply_to = store_thread_str(&tr,
-		    tr.rows[i].in_reply_to);
-		in[i].references = store_thread_str(&tr,
-		    tr.rows[i].references);
-		in[i].subject = store_thread_str(&tr, tr.rows[i].subject);
-	}
+	    STORE_THREAD_SUBJECTS : 0, &tr, err) != 0)
+		return -1;
+	in = threads_input(&tr);
+	model_thread_build(t, in, tr.n, subjects ? MODEL_THREAD_SUBJECT : 0);
+	*stamp = tr.stamp;
+	free(in);
+	store_thread_rows_release(&tr);
+	return 0;
+}
+
+/* Take t as the folder's model, keeping the threads collapsed before. */
+static void
+threads_install(struct ui_index *x, struct model_thread *t,
+    int64_t folder_id, const struct store_thread_stamp *stamp)
+{
+	int64_t *keep;
+	size_t nkeep;
+
 	keep = x->threads_folder == folder_id ?
 	    threads_collapsed(&x->threads, &nkeep) : NULL;
 	if (keep == NULL)
 		nkeep = 0;
 	model_thread_release(&x->threads);
-	model_thread_build(&x->threads, in, tr.n, subjects ?
-	    MODEL_THREAD_SUBJECT : 0);
+	x->threads = *t;
+	memset(t, 0, sizeof(*t));
 	threads_recollapse(&x->threads, keep, nkeep);
 	x->threads_folder = folder_id;
-	x->threads_stamp = tr.stamp;
+	x->threads_stamp = *stamp;
 	x->threads_valid = true;
 	free(keep);
-	free(in);
-	store_thread_rows_release(&tr);
+}
+
+/* Thread the folder again; its stamp is taken from the rows read. */
+static void
+threads_build(struct ui *ui, struct store *st, int64_t folder_id)
+{
+	struct model_thread t;
+	struct store_thread_stamp stamp;
+	struct cachet_err err;
+	/* [ui] thread_subjects: JWZ's optional grouping by subject. */
+	bool subjects = cmd_ui_thread_subjects();
+
+	memset(&t, 0, sizeof(t));
+	if (threads_read(st, folder_id, subjects, &t, &stamp, &err) != 0) {
+		ui_error(ui, "%s", err.msg);
+		return;
+	}
+	threads_install(&ui->idx, &t, folder_id, &stamp);
 }
 
 void
@@ -152,4 +209,166 @@ view_index_collapse(struct ui *ui, bool all)
 	x->total = (uint32_t)x->threads.nvis;
 	x->rows_valid = false;
 	ui_dirty(ui, UI_DIRTY_MAIN | UI_DIRTY_STATUS);
+}
+
+/* The build thread: its own connection, closed before it says done. */
+static void *
+job_main(void *arg)
+{
+	struct ui_thread_job *j = arg;
+	struct store *st = NULL;
+
+	j->rc = store_open(&st, j->store_dir, &j->err);
+	if (j->rc == 0)
+		j->rc = threads_read(st, j->folder_id, j->subjects,
+		    &j->threads, &j->stamp, &j->err);
+	store_close(st);
+	atomic_store_explicit(&j->done, true, memory_order_release);
+	return NULL;
+}
+
+static void
+job_free(struct ui_thread_job *j)
+{
+	model_thread_release(&j->threads);
+	free(j->store_dir);
+	free(j);
+}
+
+/* Start building the current folder's threads; false if it cannot. */
+static bool
+job_start(struct ui *ui, const struct store_folder *f)
+{
+	struct ui_thread_job *j;
+	const char *dir;
+
+	if (ui->cur_acct >= ui->args->naccounts ||
+	    (dir = ui->args->accounts[ui->cur_acct].store_dir) == NULL)
+		return false;
+	j = xcalloc(1, sizeof(*j));
+	atomic_init(&j->done, false);
+	j->store_dir = xstrdup(dir);
+	j->acct = ui->cur_acct;
+	j->folder_id = f->id;
+	j->subjects = cmd_ui_thread_subjects();
+	if (pthread_create(&j->tid, NULL, job_main, j) != 0) {
+		job_free(j);
+		return false;
+	}
+	ui->idx.job = j;
+	return true;
+}
+
+/* Keep the cursor's message while the order changes. */
+static void
+threads_show(struct ui *ui, bool threaded)
+{
+	struct ui_index *x = &ui->idx;
+	int64_t at;
+
+	view_index_invalidate(ui);
+	x->threaded = threaded;
+	x->threading = false;
+	/* The tree is there: straight to the message, scrolled to it. */
+	if (threaded && x->threads_valid && !x->searching && x->keep_id != 0 &&
+	    (at = model_thread_find(&x->threads, x->keep_id)) >= 0) {
+		x->sel = (uint32_t)at;
+		x->keep_id = 0;
+	}
+	ui_dirty(ui, UI_DIRTY_MAIN | UI_DIRTY_STATUS);
+}
+
+/* The build ended: its model for the folder still shown, else dropped. */
+static void
+job_finish(struct ui *ui)
+{
+	struct ui_index *x = &ui->idx;
+	struct ui_thread_job *j = x->job;
+	const struct store_folder *f = account_folder(ui);
+
+	pthread_join(j->tid, NULL);
+	x->job = NULL;
+	if (f == NULL || j->acct != ui->cur_acct || j->folder_id != f->id) {
+		job_free(j);
+		return;
+	}
+	if (j->rc != 0) {
+		if (x->threading)
+			ui_error(ui, "threads: %s", j->err.msg);
+		x->threading = false;
+		ui_dirty(ui, UI_DIRTY_STATUS);
+		job_free(j);
+		return;
+	}
+	if (x->threaded)
+		view_index_invalidate(ui);
+	threads_install(x, &j->threads, j->folder_id, &j->stamp);
+	job_free(j);
+	if (x->threading) {
+		threads_show(ui, true);
+		ui_message(ui, "threads");
+	}
+}
+
+static bool
+threads_ready(const struct ui_index *x, const struct store_folder *f)
+{
+	return x->threads_valid && x->threads_folder == f->id;
+}
+
+void
+view_index_threads_want(struct ui *ui)
+{
+	struct ui_index *x = &ui->idx;
+	const struct store_folder *f = account_folder(ui);
+
+	if (f == NULL || threads_ready(x, f) ||
+	    (x->job == NULL && !job_start(ui, f))) {
+		/* Built already, or built here and now (the fallback). */
+		threads_show(ui, true);
+		return;
+	}
+	threads_show(ui, false);
+	x->threading = true;
+}
+
+void
+view_index_threads_cancel(struct ui *ui)
+{
+	threads_show(ui, false);
+}
+
+bool
+view_index_threads_poll(struct ui *ui)
+{
+	struct ui_index *x = &ui->idx;
+	const struct store_folder *f;
+
+	if (x->job != NULL &&
+	    atomic_load_explicit(&x->job->done, memory_order_acquire))
+		job_finish(ui);
+	/* A folder opened in thread order: flat until its build is done. */
+	if ((x->threaded || x->threading) &&
+	    (f = account_folder(ui)) != NULL && !threads_ready(x, f)) {
+		if (x->threaded) {
+			threads_show(ui, false);
+			x->threading = true;
+		}
+		if (x->job == NULL && !job_start(ui, f))
+			threads_show(ui, true);
+	}
+	return x->job != NULL;
+}
+
+void
+view_index_threads_stop(struct ui *ui)
+{
+	struct ui_index *x = &ui->idx;
+
+	if (x->job == NULL)
+		return;
+	pthread_join(x->job->tid, NULL);
+	job_free(x->job);
+	x->job = NULL;
+	x->threading = false;
 }

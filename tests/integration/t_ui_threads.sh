@@ -33,6 +33,13 @@ mk "$T/o.eml" "Unrelated older" "Sun, 01 Nov 2026 09:00:00 +0000" o@t.test \
 # Replies before their parents on the server, to thread out of order.
 imapctl append "$u" "$pw" INBOX "$T/c.eml" "$T/n.eml" "$T/d.eml" \
     "$T/a.eml" "$T/o.eml" "$T/b.eml"
+# A second folder with a thread of its own, opened in thread order below.
+mk "$T/l1.eml" "Later root" "Wed, 04 Nov 2026 09:00:00 +0000" l1@t.test \
+    "" "" "Root."
+mk "$T/l2.eml" "Later reply" "Wed, 04 Nov 2026 10:00:00 +0000" l2@t.test \
+    l1@t.test "<l1@t.test>" "Reply."
+imapctl create "$u" "$pw" Later
+imapctl append "$u" "$pw" Later "$T/l2.eml" "$T/l1.eml"
 write_config "$T/cfg" work "$u"
 sync_ok "$T/cfg"
 
@@ -82,5 +89,30 @@ ui_wait "│ └─>Carol answers Bob"
 ui_keys t
 ui_wait "sort:date-desc"
 ui_absent "─>Bob replies"
+
+# The threads are built in the background, then shown on their own, with
+# the cursor kept on its message: Carol is 3rd by date, 4th in the tree.
+ui_keys g j j
+ui_wait "3/6"
+ui_keys t
+ui_wait "sort:thread"
+ui_wait "4/6"
+ui_absent "threading"
+ui_keys t
+ui_wait "sort:date-desc"
+# A second toggle while building goes back to the flat order and stays.
+ui_keys t t
+ui_wait "sort:date-desc"
+sleep 0.5
+ui_absent "sort:thread"
+ui_absent "threading"
+ui_keys t
+ui_wait "sort:thread"
+ui_wait "4/6"
+# The next folder opens in thread order: its tree shows after a moment.
+ui_keys Tab
+ui_wait "└─>Later reply"
+ui_wait "sort:thread"
+ui_absent "threading"
 ui_keys Q
 ui_wait "EXITED 0"
