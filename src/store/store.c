@@ -5,9 +5,13 @@
  */
 #include "store/store_int.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 /*
  * Schema migrations, applied in order inside one transaction on open.
@@ -298,6 +302,31 @@ configure(struct store *st, struct cachet_err *err)
 	return 0;
 }
 
+/*
+ * Settings and migrations, one process or thread at a time: two
+ * connections making a new database (it starts in rollback-journal mode
+ * until one turns WAL on) can otherwise deadlock, and SQLite then
+ * answers "database is locked" at once instead of waiting. The lock is
+ * an flock on DIR/open.lock, held only while the store is being opened.
+ */
+static int
+prepare_locked(struct store *st, struct cachet_err *err)
+{
+	char *path = xasprintf("%s/open.lock", st->dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600), rc;
+
+	free(path);
+	if (fd < 0)
+		return cachet_err(err, CACHET_E_STORE, "store: open.lock: %s",
+		    strerror(errno));
+	while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
+		;
+	if ((rc = configure(st, err)) == 0)
+		rc = migrate(st, err);
+	close(fd);	/* releases the lock */
+	return rc;
+}
+
 int
 store_open(struct store **out, const char *dir, struct cachet_err *err)
 {
@@ -321,7 +350,7 @@ store_open(struct store **out, const char *dir, struct cachet_err *err)
 		rc = store_sqlerr(st, err, "open index.db");
 		goto fail;
 	}
-	if ((rc = configure(st, err)) != 0 || (rc = migrate(st, err)) != 0)
+	if ((rc = prepare_locked(st, err)) != 0)
 		goto fail;
 	free(db);
 	*out = st;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -462,7 +463,8 @@ test_body(void **state)
 	free(path2);
 }
 
-/* The account directory holds the database and mail/, nothing else. */
+/* The account directory holds the database, its open lock and mail/,
+ * nothing else. */
 static bool
 only_db_and_mail(const char *path)
 {
@@ -475,6 +477,7 @@ only_db_and_mail(const char *path)
 		if (strcmp(e->d_name, ".") != 0 &&
 		    strcmp(e->d_name, "..") != 0 &&
 		    strcmp(e->d_name, "mail") != 0 &&
+		    strcmp(e->d_name, "open.lock") != 0 &&
 		    strncmp(e->d_name, "index.db", 8) != 0)
 			ok = false;
 	closedir(d);
@@ -1508,6 +1511,34 @@ test_flags(void **state)
 	free(s);
 }
 
+/* Processes opening a new store at once all succeed (no "locked"). */
+static void
+test_concurrent_open(void **state)
+{
+	char dir[] = "/tmp/cachet-copen-XXXXXX";
+	pid_t pids[6];
+	int i, status, ok = 0;
+
+	assert_non_null(mkdtemp(dir));
+	for (i = 0; i < 6; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			struct store *st = NULL;
+			int r = store_open(&st, dir, NULL);
+
+			store_close(st);
+			_exit(r == 0 ? 0 : 1);
+		}
+	}
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		ok += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	}
+	assert_int_equal(ok, 6);
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void
 test_account_dir(void **state)
 {
@@ -1685,6 +1716,7 @@ main(void)
 		T(test_secstat),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_account_dir),
+		cmocka_unit_test(test_concurrent_open),
 		T(test_bench_insert),
 	};
 
