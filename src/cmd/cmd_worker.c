@@ -43,16 +43,19 @@ static void
 on_progress(void *ctx, const struct sync_progress *p)
 {
 	const struct config_account *a = ctx;
-	char text[160];
+	char text[180], bar[16];
 
-	if (strcmp(p->phase, "idle") == 0)
+	if (strcmp(p->phase, "idle") == 0) {
 		snprintf(text, sizeof(text), "up to date");
-	else if (p->total)
-		snprintf(text, sizeof(text), "syncing %.80s %.20s %u/%u",
-		    p->folder ? p->folder : "", p->phase, p->done, p->total);
-	else
+	} else if (p->total) {
+		util_progress_bar(bar, sizeof(bar), p->done, p->total, 10);
+		snprintf(text, sizeof(text), "syncing %.80s %.20s %s %u/%u",
+		    p->folder ? p->folder : "", p->phase, bar, p->done,
+		    p->total);
+	} else {
 		snprintf(text, sizeof(text), "syncing %.80s %.20s",
 		    p->folder ? p->folder : "", p->phase);
+	}
 	set_status(a->name, text);
 }
 

@@ -114,3 +114,25 @@ util_path_escape(const char *name)
 	}
 	return buf_detach(&b, NULL);
 }
+
+void
+util_progress_bar(char *buf, size_t len, unsigned done, unsigned total,
+    unsigned width)
+{
+	unsigned fill, i;
+
+	if (len == 0)
+		return;
+	if (total == 0 || width == 0 || len < (size_t)width + 3) {
+		buf[0] = '\0';
+		return;
+	}
+	if (done > total)
+		done = total;
+	fill = (unsigned)((unsigned long long)done * width / total);
+	buf[0] = '[';
+	for (i = 0; i < width; i++)
+		buf[i + 1] = i < fill ? '#' : '-';
+	buf[width + 1] = ']';
+	buf[width + 2] = '\0';
+}

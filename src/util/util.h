@@ -149,6 +149,14 @@ int util_run_capture(const char *cmd, char **out, struct cachet_err *err);
 int util_run_capture_arg(const char *cmd, const char *arg, char **out,
     struct cachet_err *err);
 
+/*
+ * A text progress bar "[####------]" of width cells for done of total
+ * into buf (needs width + 3 bytes); "" when total or width is 0 or buf
+ * is too small.
+ */
+void util_progress_bar(char *buf, size_t len, unsigned done, unsigned total,
+    unsigned width);
+
 /* Monotonic clock in milliseconds. */
 int64_t util_now_ms(void);
 
