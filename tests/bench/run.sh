@@ -79,4 +79,6 @@ CACHET_IMAP_DISABLE=qresync measure "resync without QRESYNC"
 rm -rf "$XDG_DATA_HOME/cachet"
 measure "cold headers-only sync, again"
 neomutt_open
-sh "$top/tests/bench/ui.sh"
+# The UI on the store this sync made (its INBOX has $N messages).
+BENCH_UI_MESSAGES=$N BENCH_UI_SYNCED_STORE="$XDG_DATA_HOME/cachet/bench" \
+    sh "$top/tests/bench/ui.sh"
