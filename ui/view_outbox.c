@@ -64,21 +64,6 @@ view_outbox_open(struct ui *ui)
 	ui_push(ui, &view_outbox_ops);
 }
 
-static const char *
-outbox_state(enum store_outbox_state s)
-{
-	switch (s) {
-	case STORE_OUTBOX_QUEUED:
-		return "queued";
-	case STORE_OUTBOX_SENDING:
-		return "sending";
-	case STORE_OUTBOX_HELD:
-		return "held";
-	default:
-		return "?";
-	}
-}
-
 /* A line of text, sanitised, in style st (selected: reversed). */
 static void
 outbox_line(struct ui *ui, WINDOW *w, int y, const char *s,
@@ -100,7 +85,7 @@ outbox_draw_entry(struct ui *ui, WINDOW *w, int y, size_t i)
 
 	draw_date(date, sizeof(date), e->created, (int64_t)time(NULL));
 	s = xasprintf("%4lld %-7s %2d tries  %-6s  %s  (to %s)",
-	    (long long)e->id, outbox_state(e->state), e->attempts, date,
+	    (long long)e->id, store_outbox_state_name(e->state), e->attempts, date,
 	    e->subject ? e->subject : "", e->to ? e->to : "");
 	outbox_line(ui, w, y, s, e->state == STORE_OUTBOX_HELD ?
 	    STYLE_SEC_BAD : STYLE_NORMAL, sel);

@@ -13,20 +13,6 @@
 #include "cmd/cmd_int.h"
 #include "store/store.h"
 
-static const char *
-state_name(enum store_outbox_state s)
-{
-	switch (s) {
-	case STORE_OUTBOX_QUEUED:
-		return "queued";
-	case STORE_OUTBOX_SENDING:
-		return "sending";
-	case STORE_OUTBOX_HELD:
-		return "held";
-	}
-	return "?";
-}
-
 static char *
 clean(const char *s)
 {
@@ -45,7 +31,7 @@ print_entry(const struct store_outbox *o)
 	if (localtime_r(&t, &tm) != NULL)
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
 	printf("%lld\t%s\t%s\tto %s\t%s\n", (long long)o->id,
-	    state_name(o->state), when, to, subj);
+	    store_outbox_state_name(o->state), when, to, subj);
 	if (o->last_error != NULL) {
 		char *e = clean(o->last_error);
 

@@ -368,6 +368,8 @@ int store_outbox_failed(struct store *st, int64_t id, bool hold,
     const char *why, struct cachet_err *err);
 /* The user asks to send a held entry again. */
 int store_outbox_retry(struct store *st, int64_t id, struct cachet_err *err);
+/* "queued", "sending" or "held", for the outbox views. */
+const char *store_outbox_state_name(enum store_outbox_state s);
 /* The user deletes an entry that was not sent (row and file). */
 int store_outbox_delete(struct store *st, int64_t id, struct cachet_err *err);
 

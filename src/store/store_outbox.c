@@ -324,3 +324,17 @@ store_outbox_retry(struct store *st, int64_t id, struct cachet_err *err)
 		    "outbox: message %lld is not held", (long long)id);
 	return rc;
 }
+
+const char *
+store_outbox_state_name(enum store_outbox_state s)
+{
+	switch (s) {
+	case STORE_OUTBOX_QUEUED:
+		return "queued";
+	case STORE_OUTBOX_SENDING:
+		return "sending";
+	case STORE_OUTBOX_HELD:
+		return "held";
+	}
+	return "?";
+}
