@@ -6,7 +6,8 @@
  * runs the verify and decrypt operations; engine_gpgme_sig.c turns their
  * results into cachet's, engine_gpgme_keys.c and engine_gpgme_out.c do
  * keys, signing and encryption, engine_gpgme_x509.c reads what GPGME does
- * not say about certificates.
+ * not say about certificates, engine_gpgme_unlock.c unlocks protected
+ * S/MIME keys in gpg-agent (asking the UI) before gpgsm needs them.
  * On any decryption or integrity failure every byte produced so far is
  * wiped and freed (engine_gpgme_data.c), never returned.
  * Runs on any thread; one instance belongs to one thread.
@@ -82,7 +83,10 @@ crypto_gpgme_error(struct cachet_err *err, gpgme_error_t ge, const char *what)
 /*
  * The same for an operation that may need a secret key: gpgsm, to which
  * GPGME passes no pinentry mode (see ctx_new), has gpg-agent run its own
- * pinentry, which fails without a terminal or display.
+ * pinentry, which fails without a terminal or display. With a passphrase
+ * callback the key was unlocked beforehand (engine_gpgme_unlock.c), so
+ * this is met without one (an instance opened with no callback), or when
+ * the agent forgot the passphrase in between.
  */
 int
 crypto_gpgme_op_error(struct crypto_gpgme *g, struct cachet_err *err,
@@ -95,8 +99,9 @@ crypto_gpgme_op_error(struct crypto_gpgme *g, struct cachet_err *err,
 	    c == GPG_ERR_NO_PASSPHRASE))
 		return cachet_err(err, CACHET_E_AUTH, "%s: the S/MIME key is "
 		    "protected by a passphrase, which gpgsm cannot ask for "
-		    "here: unlock it in gpg-agent first, or use the openssl "
-		    "engine", what);
+		    "%s: unlock it in gpg-agent first, or use the openssl "
+		    "engine", what, g->passphrase == NULL ? "without a prompt" :
+		    "here");
 	return crypto_gpgme_error(err, ge, what);
 }
 
@@ -158,8 +163,13 @@ ctx_new(struct crypto_gpgme *g, bool armor, gpgme_ctx_t *out,
 	 * "Not implemented". Nor does it hand gpgsm the pinentry mode, so
 	 * gpg-agent uses its own pinentry for gpgsm (a protected key, or
 	 * "trust this root certificate?" when a chain ends at an unknown
-	 * root). S/MIME keys must be unprotected or unlocked in the agent
-	 * beforehand; "pinentry-mode loopback" in gpgsm.conf and
+	 * root). So the CMS context gets no callback; instead, before
+	 * signing or decrypting, engine_gpgme_unlock.c asks the agent
+	 * directly (loopback, with the instance's callback) to unlock the
+	 * keys the operation needs, which leaves their passphrases in the
+	 * agent's cache for gpgsm, and refuses to start gpgsm while one is
+	 * still locked. Without a callback the key must be unprotected or
+	 * unlocked beforehand; "pinentry-mode loopback" in gpgsm.conf and
 	 * "no-allow-mark-trusted" in gpg-agent.conf keep the agent from
 	 * prompting at all.
 	 */
@@ -240,6 +250,7 @@ gme_free(struct crypto_gpgme *g)
 	if (g->kctx != NULL)
 		gpgme_release(g->kctx);
 	free(g->home);
+	free(g->agent_socket);
 	free(g);
 }
 
@@ -491,8 +502,14 @@ gme_decrypt(struct crypto_engine *e, const char *data, size_t len,
 
 	if (r == NULL || data == NULL || len == 0)
 		return cachet_err(err, CACHET_E_INVAL, "decrypt: no data");
-	if ((rc = crypto_gpgme_prepare(g, err)) != 0 ||
-	    (rc = crypto_gpgme_out_open(&o, err)) != 0)
+	if ((rc = crypto_gpgme_prepare(g, err)) != 0)
+		return rc;
+	/* A locked S/MIME key: never start gpgsm, which would prompt. */
+	if ((rc = crypto_gpgme_unlock_recipient(g, data, len, err)) != 0) {
+		take_decrypt_info(g, NULL, data, len, r);
+		return rc;
+	}
+	if ((rc = crypto_gpgme_out_open(&o, err)) != 0)
 		return rc;
 	if ((in = crypto_gpgme_data_mem(data, len)) == NULL) {
 		crypto_gpgme_out_discard(&o);

@@ -20,6 +20,8 @@ struct crypto_gpgme {
 	bool crl_disabled;	/* gpgsm's own configuration skips CRLs */
 	crypto_passphrase_fn passphrase;
 	void *passphrase_ctx;
+	char *agent_socket;	/* S/MIME: gpg-agent's, once asked */
+	bool agent_nocache;	/* S/MIME: the agent keeps no passphrases */
 };
 
 /* A signature's verdict before the key is looked up. */
@@ -94,6 +96,19 @@ int crypto_gpgme_encrypt(struct crypto_engine *e,
     const char *const *recipients, size_t nrecipients, const char *signer,
     const char *data, size_t len, char **out, size_t *outlen,
     struct cachet_err *err);
+
+/*
+ * engine_gpgme_unlock.c: S/MIME keys unlocked in gpg-agent, asking the
+ * instance's passphrase callback, before gpgsm needs them. Both return 0
+ * at once for OpenPGP or without a callback, and when nothing needs
+ * unlocking; CACHET_E_AUTH when a key stays locked (cancelled, wrong
+ * passphrase, no cache), so that gpgsm is not started.
+ */
+/* The signer already set on g->ctx. */
+int crypto_gpgme_unlock_signer(struct crypto_gpgme *g, struct cachet_err *err);
+/* The user's key among the recipients of CMS enveloped data. */
+int crypto_gpgme_unlock_recipient(struct crypto_gpgme *g, const char *data,
+    size_t len, struct cachet_err *err);
 
 /* engine_gpgme_export.c: public keys for others (crypto.h export_key) */
 int crypto_gpgme_export(struct crypto_engine *e, const char *who,

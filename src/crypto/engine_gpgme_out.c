@@ -6,7 +6,9 @@
  * choose the digest, so the signature's digest is checked afterwards and
  * anything weaker than SHA-256 is refused (and its output dropped).
  * Recipients are resolved one by one to a valid key (no "always trust"):
- * a recipient without one is refused by address.
+ * a recipient without one is refused by address. A passphrase-protected
+ * S/MIME signing key is unlocked in gpg-agent first, asking the UI
+ * (engine_gpgme_unlock.c), since gpgsm cannot ask through GPGME.
  * Runs on the thread that owns the engine instance.
  */
 #include "crypto/engine_gpgme_int.h"
@@ -92,6 +94,7 @@ crypto_gpgme_sign(struct crypto_engine *e, const char *signer,
 	if (mic_out != NULL)
 		*mic_out = NULL;
 	if ((rc = set_signer(g, signer, err)) != 0 ||
+	    (rc = crypto_gpgme_unlock_signer(g, err)) != 0 ||
 	    (rc = crypto_gpgme_prepare(g, err)) != 0 ||
 	    (rc = crypto_gpgme_out_open(&o, err)) != 0) {
 		gpgme_signers_clear(g->ctx);

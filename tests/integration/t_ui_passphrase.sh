@@ -6,8 +6,10 @@
 # (closed SMTP port) with a signature `cachet verify` accepts; (c) a
 # message encrypted to the key is decrypted in the pager after a wrong
 # passphrase and the right one; (d) signing with a protected S/MIME key
-# (gpgsm, to which GPGME 1.18 cannot hand a passphrase) fails at once with
-# an error that says why, and nothing is queued.
+# through gpgsm: GPGME 1.18 cannot hand gpgsm a passphrase, so cachet
+# unlocks the key in gpg-agent itself, asking with its own prompt (a wrong
+# passphrase, then the right one), and the message waits in the outbox
+# signed; the agent's own pinentry (a script that leaves a mark) never runs.
 # The background status work never prompts. The passphrase shows nowhere on
 # screen, in the scrollback, or in any file under the test directory.
 . "$(dirname "$0")/../lib/env.sh"
@@ -206,16 +208,18 @@ ui_wait "EXITED 0"
 assert_pane_clean
 ui_stop
 
-# (d) S/MIME: GPGME cannot hand gpgsm a passphrase, so signing with a
-# protected S/MIME key fails at once with an error that says why, and
-# nothing else draws on the screen. A key store of its own, so that
-# OpenPGP is not chosen instead.
+# (d) S/MIME through gpgsm, to which GPGME cannot hand a passphrase:
+# cachet unlocks the protected key in gpg-agent with its own prompt first.
+# A key store of its own, so that OpenPGP is not chosen instead; the
+# agent's pinentry only leaves a mark, which must never appear.
 gpgconf --homedir "$GNUPGHOME" --kill all 2>/dev/null || true
 GNUPGHOME=$T/s
 export GNUPGHOME
 mkdir -m 700 "$GNUPGHOME"
 keys=$top/src/demo/keys
-printf 'pinentry-program /nonexistent\n' >"$GNUPGHOME/gpg-agent.conf"
+printf '#!/bin/sh\ntouch "%s/pinentry.used"\nexit 1\n' "$T" >"$T/pinentry.sh"
+chmod 755 "$T/pinentry.sh"
+printf 'pinentry-program %s/pinentry.sh\n' "$T" >"$GNUPGHOME/gpg-agent.conf"
 printf 'disable-dirmngr\n' >"$GNUPGHOME/gpgsm.conf"
 cp "$keys/trustlist.txt" "$GNUPGHOME/"
 printf '%s\n' "$PW" | openssl pkcs12 -export -legacy \
@@ -229,6 +233,13 @@ printf '%s\n' "$PW" | gpgsm --batch --pinentry-mode loopback \
     fail "gpgsm --import of the key"
 rm -f "$T/smime-pw.p12"
 forget
+# The key is locked: gpgsm cannot sign without a passphrase.
+if printf 'x\n' | gpgsm --batch --no-tty -u demo@example.org \
+    --detach-sign >/dev/null 2>&1; then
+	fail "the S/MIME test key is not protected"
+fi
+forget
+rm -f "$T/pinentry.used"
 ui_start -c "$T/cfg"
 ui_wait "Locked note"
 ui_keys c
@@ -243,19 +254,35 @@ while ! ui_screen | grep -q "protocol S/MIME" && [ $i -lt 4 ]; do
 done
 ui_wait "protocol S/MIME"
 ui_keys y
-ui_wait "not sent:"
-ui_wait "the S/MIME key is protected by a passphrase"
-ui_wait "Subject: Signed with a passphrase"
-# Only the message of (a) waits in the outbox.
-assert_eq "$(outbox_list | grep -c "Signed with a passphrase")" 1 \
-    "messages in the outbox"
+ui_wait "Passphrase for"
+ui_wait "Demo User <demo@example.org>"
+ui_absent "Wrong passphrase"
+ui_keys -l "$BAD"
+ui_absent "$BAD"
+ui_keys Enter
+ui_wait "Wrong passphrase, try again."
+ui_keys -l "$PW"
+ui_absent "$PW"
+ui_keys Enter
+ui_wait "queued for sending"
+ui_absent "Passphrase for"
 assert_pane_clean
-ui_keys q
-ui_wait "discard this message? (y/n)"
-ui_keys y
-ui_wait "message discarded"
+# The message of (a) and this one wait in the outbox.
+assert_eq "$(outbox_list | grep -c "Signed with a passphrase")" 2 \
+    "messages in the outbox"
+out=$(grep -l -r "pkcs7-signature" "$(store_of work)/outbox" | head -n 1)
+[ -n "$out" ] || fail "no outbox file holds an S/MIME signed message"
+assert_contains "$out" "Signed with a passphrase"
+"$CACHET" -c "$T/cfg" verify "$out" >"$T/verify-smime.out" 2>&1 || {
+	cat "$T/verify-smime.out" >&2
+	fail "cachet verify of the S/MIME outbox file failed"
+}
+assert_contains "$T/verify-smime.out" "verdict: signed"
+assert_contains "$T/verify-smime.out" "demo@example.org"
+[ ! -e "$T/pinentry.used" ] || fail "gpg-agent started its own pinentry"
 ui_keys Q
 ui_wait "EXITED 0"
+assert_pane_clean
 
 # Nothing under the test directory holds a passphrase.
 leaks=$(grep -r -l -F -e "$PW" -e "$BAD" "$T" 2>/dev/null || true)

@@ -8,10 +8,12 @@
  *       "sesame"), Bob (imported, not certified)
  *   o/  elsewhere: Bob and Carol (Carol's key is never imported)
  *   s/  gpgsm home: a test CA (trusted), Alice's signing and encryption
- *       certificates with their keys, Pw's (key protected), a CRL
- *       loaded into dirmngr (no HTTP, no LDAP) revoking "Rev"; a rogue
- *       CA nobody trusts. Its gpg-agent may not ask "trust this root?"
- *       and has no pinentry, so no test can wait on a dialog.
+ *       certificates with their keys, Pw's two (keys protected by
+ *       "sesame"), a CRL loaded into dirmngr (no HTTP, no LDAP) revoking
+ *       "Rev"; a rogue CA nobody trusts. Its gpg-agent may not ask
+ *       "trust this root?" and its pinentry is a script that only leaves
+ *       a mark (pinentry.used) and fails, so no test can wait on a
+ *       dialog, and a test can tell whether the agent tried one.
  *   d/  the demo account's shipped keys, for the demo samples
  *   f/  data, and signatures and messages made outside the engine
  *       (gpg, openssl): SHA-1/MD5 signatures, no-MDC messages, ...
@@ -27,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +205,8 @@ static const char setup_sh[] =
     "  -days 365\n"
     "issue pw '/CN=Pw/emailAddress=pw@example.test' sign \"$RSA\" \\\n"
     "  -days 365\n"
+    "issue pwe '/CN=Pw/emailAddress=pw@example.test' enc \"$RSA\" \\\n"
+    "  -days 365\n"
     "CA=\"-config ca.cnf -cert ca.crt -keyfile ca.key\"\n"
     "o ca -batch $CA -revoke rev.crt\n"
     "o ca -batch $CA -gencrl -out ca.crl\n"
@@ -213,11 +218,14 @@ static const char setup_sh[] =
     "}\n"
     "echo \"$(fp ca.crt sha1) S\" >trustlist.txt\n"
     "printf 'disable-http\\ndisable-ldap\\n' >dirmngr.conf\n"
+    "printf '#!/bin/sh\\ntouch \"%s/pinentry.used\"\\nexit 1\\n' \"$R\" \\\n"
+    "  >\"$R/pinentry.sh\"\n"
+    "chmod 755 \"$R/pinentry.sh\"\n"
     "# gpgsm would have the agent ask, by pinentry, whether to trust a\n"
     "# root it meets (see test_cms_limits): no dialogs in tests.\n"
     "{\n"
     "  echo no-allow-mark-trusted\n"
-    "  echo pinentry-program /nonexistent\n"
+    "  echo \"pinentry-program $R/pinentry.sh\"\n"
     "  echo s2k-count 65536\n"
     "} >gpg-agent.conf\n"
     "fp alice.crt sha256 >\"$F/alice.sha256\"\n"
@@ -230,11 +238,13 @@ static const char setup_sh[] =
     "  gpgsm --batch --quiet --pinentry-mode loopback \\\n"
     "    --passphrase-fd 0 --import $n.p12 </dev/null 2>>\"$L\"\n"
     "done\n"
-    "# Pw's key is protected by the passphrase \"sesame\".\n"
-    "o pkcs12 -export -legacy -passout pass:sesame -inkey pw.key \\\n"
-    "  -in pw.crt -out pw.p12\n"
-    "echo sesame | gpgsm --batch --quiet --pinentry-mode loopback \\\n"
-    "  --passphrase-fd 0 --import pw.p12 2>>\"$L\"\n"
+    "# Pw's keys are protected by the passphrase \"sesame\".\n"
+    "for n in pw pwe; do\n"
+    "  o pkcs12 -export -legacy -passout pass:sesame -inkey $n.key \\\n"
+    "    -in $n.crt -out $n.p12\n"
+    "  echo sesame | gpgsm --batch --quiet --pinentry-mode loopback \\\n"
+    "    --passphrase-fd 0 --import $n.p12 2>>\"$L\"\n"
+    "done\n"
     "gpgsm --call-dirmngr loadcrl \"$R/s/ca.crl.der\" >>\"$L\" 2>&1\n"
     "cms() {\n"
     "  out=$1 n=$2\n"
@@ -257,6 +267,7 @@ static const char setup_sh[] =
     "}\n"
     "enc des3 3des.p7m alicee.crt\n"
     "enc aes-256-cbc tomallory.p7m mallory.crt\n"
+    "enc aes-256-cbc topw.p7m 'mallory.crt pwe.crt'\n"
     "cp zed.crt \"$F/zed.crt\"\n"
     "# The demo account's shipped keys, as cachet --demo imports them.\n"
     "export GNUPGHOME=$R/d\n"
@@ -351,7 +362,8 @@ pass_cb(void *ctx, const char *hint, char *buf, size_t len)
 }
 
 static struct crypto_engine *
-engine(enum crypto_proto proto, const char *dir, bool net, struct pass *p)
+engine_cb(enum crypto_proto proto, const char *dir, bool net,
+    crypto_passphrase_fn cb, void *ctx)
 {
 	struct crypto_engine_opts o = { 0 };
 	struct crypto_engine *e = NULL;
@@ -360,14 +372,18 @@ engine(enum crypto_proto proto, const char *dir, bool net, struct pass *p)
 
 	o.gnupg_home = h;
 	o.allow_network = net;
-	if (p != NULL) {
-		o.passphrase = pass_cb;
-		o.passphrase_ctx = p;
-	}
+	o.passphrase = cb;
+	o.passphrase_ctx = ctx;
 	if (crypto_engine_open(&e, "gpgme", proto, &o, &err) != 0)
 		fail_msg("open: %s", err.msg);
 	free(h);
 	return e;
+}
+
+static struct crypto_engine *
+engine(enum crypto_proto proto, const char *dir, bool net, struct pass *p)
+{
+	return engine_cb(proto, dir, net, p != NULL ? pass_cb : NULL, p);
 }
 
 static struct crypto_engine *
@@ -1539,11 +1555,58 @@ test_cms_export(void **state)
 	crypto_engine_close(f);
 }
 
+/* ------------------------------------------- protected S/MIME keys */
+
+/*
+ * Stop the S/MIME home's gpg-agent, so that it starts again with an empty
+ * passphrase cache, and forget whether its pinentry ran.
+ */
+static void
+agent_cold(void)
+{
+	char *h = home("s"), *log = home("agent.log");
+	char *mark = home("pinentry.used");
+	const char *const argv[] = { "/usr/bin/gpgconf", "--homedir", h,
+		"--kill", "gpg-agent", NULL };
+
+	assert_int_equal(run(argv, log), 0);
+	unlink(mark);
+	free(mark);
+	free(log);
+	free(h);
+}
+
+/* Empty its passphrase cache and keep it running (gpgsm stays connected). */
+static int
+agent_flush(void)
+{
+	char *h = home("s"), *log = home("agent.log");
+	const char *const argv[] = { "/usr/bin/gpg-connect-agent", "--homedir",
+		h, "RELOADAGENT", "/bye", NULL };
+	int rc = run(argv, log);
+
+	free(log);
+	free(h);
+	return rc;
+}
+
+/* Did the agent start a pinentry of its own? */
+static bool
+pinentry_used(void)
+{
+	char *mark = home("pinentry.used");
+	bool used = access(mark, F_OK) == 0;
+
+	free(mark);
+	return used;
+}
+
 /*
  * What gpgsm through GPGME cannot do, failing cleanly: CRL checks turned
  * off in gpgsm's own configuration show as "not checked" even online,
- * and a passphrase-protected S/MIME key cannot be unlocked (GPGME 1.18
- * does not relay gpgsm's passphrase inquiries).
+ * and without a passphrase callback a passphrase-protected S/MIME key
+ * cannot be unlocked (GPGME 1.18 does not relay gpgsm's passphrase
+ * inquiries): gpgsm has the agent try its own pinentry, which fails.
  */
 static void
 test_cms_limits(void **state)
@@ -1552,7 +1615,6 @@ test_cms_limits(void **state)
 	struct crypto_engine *e;
 	struct crypto_result r;
 	struct cachet_err err;
-	struct pass p = { "sesame", 0, "" };
 	char *sig = NULL, *dir = home("s");
 	size_t siglen;
 
@@ -1570,17 +1632,302 @@ test_cms_limits(void **state)
 	crypto_engine_close(e);
 	assert_int_equal(unlink(conf), 0);
 	free(conf);
-	e = engine(CRYPTO_PROTO_SMIME, "s", false, &p);
+	agent_cold();
+	e = cms(false);
 	assert_int_equal(e->ops->sign(e, "pw@example.test", "x", 1, true,
 	    &sig, &siglen, NULL, &err), CACHET_E_AUTH);
 	assert_non_null(strstr(err.msg, "passphrase"));
 	assert_null(sig);
-	assert_int_equal(p.calls, 0);
+	assert_true(pinentry_used());
 	/* The instance still works afterwards. */
 	assert_int_equal(e->ops->sign(e, "alice@example.test", "x", 1, true,
 	    &sig, &siglen, NULL, &err), 0);
 	free(sig);
 	crypto_engine_close(e);
+}
+
+/*
+ * Pw's protected S/MIME key through gpgsm, with a passphrase callback:
+ * the engine unlocks it in gpg-agent with the callback's answer before
+ * gpgsm runs. The agent then keeps the passphrase, so later operations,
+ * in this instance or another, do not ask. The agent's own pinentry
+ * never runs.
+ */
+static void
+test_cms_unlock_sign(void **state)
+{
+	struct pass p = { "sesame", 0, "" };
+	struct crypto_result r = { 0 };
+	struct buf d = fixture("data");
+	struct crypto_engine *e;
+	struct cachet_err err;
+	char *sig = NULL, *mic = NULL;
+	size_t siglen;
+
+	agent_cold();
+	e = engine(CRYPTO_PROTO_SMIME, "s", false, &p);
+	assert_int_equal(e->ops->sign(e, "pw@example.test", d.data, d.len,
+	    true, &sig, &siglen, &mic, &err), 0);
+	assert_int_equal(p.calls, 1);
+	assert_string_equal(p.hint, "Pw <pw@example.test>");
+	assert_string_equal(mic, "sha-256");
+	assert_int_equal(e->ops->verify_detached(e, d.data, d.len, sig,
+	    siglen, &r, &err), 0);
+	assert_int_equal(r.nsigs, 1);
+	assert_int_equal(r.sigs[0].result, CRYPTO_SIG_GOOD);
+	assert_true(has_addr(&r.sigs[0], "pw@example.test"));
+	crypto_result_release(&r);
+	free(sig);
+	free(mic);
+	assert_int_equal(e->ops->sign(e, "pw@example.test", "x", 1, false,
+	    &sig, &siglen, NULL, &err), 0);
+	free(sig);
+	crypto_engine_close(e);
+	e = engine(CRYPTO_PROTO_SMIME, "s", false, &p);
+	assert_int_equal(e->ops->sign(e, "pw@example.test", "x", 1, true,
+	    &sig, &siglen, NULL, &err), 0);
+	free(sig);
+	/* An unprotected key is never asked for. */
+	assert_int_equal(e->ops->sign(e, "alice@example.test", "x", 1, true,
+	    &sig, &siglen, NULL, &err), 0);
+	free(sig);
+	assert_int_equal(p.calls, 1);
+	assert_false(pinentry_used());
+	crypto_engine_close(e);
+	buf_release(&d);
+}
+
+static int
+sign_pw(struct crypto_engine *e, struct cachet_err *err)
+{
+	char *sig = NULL;
+	size_t siglen = 0;
+	int rc;
+
+	rc = e->ops->sign(e, "pw@example.test", "x", 1, true, &sig, &siglen,
+	    NULL, err);
+	if (rc == 0 ? sig == NULL || siglen == 0 : sig != NULL)
+		rc = -100;
+	free(sig);
+	return rc;
+}
+
+/*
+ * One answer per operation, as gpg asks in loopback mode: a wrong one
+ * fails the operation (cmd runs it again), the next operation asks
+ * afresh; a refusal cancels. gpgsm never runs with the key locked.
+ */
+static void
+test_cms_unlock_wrong(void **state)
+{
+	struct pass_seq two = { { "guess", "sesame" }, 0, { "" } };
+	struct pass_seq bad = { { "a", "b", "c" }, 0, { "" } };
+	struct pass_seq esc = { { NULL }, 0, { "" } };
+	struct crypto_engine *e;
+	struct cachet_err err;
+	int i;
+
+	agent_cold();
+	e = engine_cb(CRYPTO_PROTO_SMIME, "s", false, pass_seq_cb, &two);
+	assert_int_equal(sign_pw(e, &err), CACHET_E_AUTH);
+	assert_non_null(strstr(err.msg, "wrong passphrase"));
+	assert_int_equal(two.calls, 1);
+	assert_int_equal(sign_pw(e, &err), 0);
+	assert_int_equal(two.calls, 2);
+	assert_string_equal(two.hint[1], "Pw <pw@example.test>");
+	crypto_engine_close(e);
+	assert_int_equal(agent_flush(), 0);
+	e = engine_cb(CRYPTO_PROTO_SMIME, "s", false, pass_seq_cb, &bad);
+	for (i = 1; i <= 3; i++) {
+		assert_int_equal(sign_pw(e, &err), CACHET_E_AUTH);
+		assert_int_equal(bad.calls, i);
+	}
+	crypto_engine_close(e);
+	e = engine_cb(CRYPTO_PROTO_SMIME, "s", false, pass_seq_cb, &esc);
+	assert_int_equal(sign_pw(e, &err), CACHET_E_AUTH);
+	assert_non_null(strstr(err.msg, "cancelled"));
+	assert_int_equal(esc.calls, 1);
+	crypto_engine_close(e);
+	assert_false(pinentry_used());
+}
+
+/*
+ * Decrypting a message for Pw (made by openssl for Mallory and Pw, in
+ * that order) unlocks Pw's encryption key; what the engine encrypts to
+ * Pw then decrypts without asking. Input the engine cannot read as CMS
+ * asks nothing.
+ */
+static void
+test_cms_unlock_decrypt(void **state)
+{
+	struct pass p = { "sesame", 0, "" }, w = { "guess", 0, "" };
+	struct buf d = fixture("data"), m = fixture("topw.p7m");
+	const char *rcpt[] = { "pw@example.test" };
+	struct crypto_result r = { 0 };
+	struct crypto_engine *e;
+	struct cachet_err err;
+	char *ct;
+	size_t ctlen;
+
+	agent_cold();
+	e = engine(CRYPTO_PROTO_SMIME, "s", false, &w);
+	assert_int_equal(e->ops->decrypt(e, m.data, m.len, &r, &err),
+	    CACHET_E_AUTH);
+	assert_non_null(strstr(err.msg, "wrong passphrase"));
+	assert_int_equal(w.calls, 1);
+	assert_string_equal(w.hint, "Pw <pw@example.test>");
+	assert_false(r.decrypted);
+	assert_null(r.plaintext);
+	assert_string_equal(r.cipher, "AES256");
+	crypto_result_release(&r);
+	crypto_engine_close(e);
+	e = engine(CRYPTO_PROTO_SMIME, "s", false, &p);
+	assert_int_equal(e->ops->decrypt(e, m.data, m.len, &r, &err), 0);
+	assert_true(r.decrypted);
+	assert_int_equal(r.plaintext_len, d.len);
+	assert_memory_equal(r.plaintext, d.data, d.len);
+	assert_int_equal(p.calls, 1);
+	crypto_result_release(&r);
+	assert_int_equal(e->ops->encrypt(e, rcpt, 1, NULL, d.data, d.len, &ct,
+	    &ctlen, &err), 0);
+	assert_int_equal(e->ops->decrypt(e, ct, ctlen, &r, &err), 0);
+	assert_memory_equal(r.plaintext, d.data, d.len);
+	crypto_result_release(&r);
+	free(ct);
+	/* Not CMS, or cut short: nothing to unlock, nothing asked. */
+	assert_int_not_equal(e->ops->decrypt(e, "junk", 4, &r, &err), 0);
+	assert_null(r.plaintext);
+	crypto_result_release(&r);
+	assert_int_not_equal(e->ops->decrypt(e, m.data, m.len / 2, &r, &err),
+	    0);
+	assert_null(r.plaintext);
+	crypto_result_release(&r);
+	assert_int_equal(p.calls, 1);
+	assert_false(pinentry_used());
+	crypto_engine_close(e);
+	buf_release(&d);
+	buf_release(&m);
+}
+
+/*
+ * An agent that caches nothing (default-cache-ttl 0) cannot hand gpgsm
+ * the passphrase it was given: refused with a message that says why, and
+ * the instance does not ask again.
+ */
+static void
+test_cms_unlock_nocache(void **state)
+{
+	struct pass p = { "sesame", 0, "" };
+	char *dir = home("s"), *path = home("s/gpg-agent.conf"), *old, *conf;
+	struct crypto_engine *e;
+	struct cachet_err err;
+	size_t len;
+
+	assert_int_equal(util_read_file(path, &old, &len, &err), 0);
+	conf = xasprintf("%sdefault-cache-ttl 0\n", old);
+	assert_int_equal(util_write_atomic(dir, dir, "gpg-agent.conf", conf,
+	    strlen(conf), &err), 0);
+	agent_cold();
+	e = engine(CRYPTO_PROTO_SMIME, "s", false, &p);
+	assert_int_equal(sign_pw(e, &err), CACHET_E_AUTH);
+	assert_non_null(strstr(err.msg, "default-cache-ttl"));
+	assert_int_equal(p.calls, 1);
+	assert_int_equal(sign_pw(e, &err), CACHET_E_AUTH);
+	assert_int_equal(p.calls, 1);
+	crypto_engine_close(e);
+	assert_false(pinentry_used());
+	assert_int_equal(util_write_atomic(dir, dir, "gpg-agent.conf", old,
+	    len, &err), 0);
+	agent_cold();
+	free(conf);
+	free(old);
+	free(path);
+	free(dir);
+}
+
+/*
+ * The same through cmd, as the UI uses it: cmd runs the operation again
+ * after a wrong passphrase, three tries in all, saying so in the hint.
+ * In a child process, in a thread of its own, so that cmd opens that
+ * thread's engines on the S/MIME home (it opens them once per thread and
+ * keeps them until the process ends).
+ */
+#define CHILD_CHECK(c) \
+	do { \
+		if (!(c)) \
+			return __LINE__; \
+	} while (0)
+
+static int
+cmd_smime_checks(void)
+{
+	struct pass_seq two = { { "guess", "sesame" }, 0, { "" } };
+	struct pass_seq bad = { { "a", "b", "c", "d" }, 0, { "" } };
+	struct pass_seq esc = { { NULL }, 0, { "" } };
+	struct pass_seq ok = { { "sesame" }, 0, { "" } };
+	struct crypto_ctx cc;
+	struct cachet_err err;
+
+	cmd_crypto_ctx(&cc);
+	CHILD_CHECK(cc.smime != NULL);
+	cmd_set_passphrase_fn(pass_seq_cb, &two);
+	CHILD_CHECK(sign_pw(cc.smime, &err) == 0 && two.calls == 2);
+	CHILD_CHECK(!is_again(two.hint[0]) && is_again(two.hint[1]));
+	CHILD_CHECK(strstr(two.hint[1], "pw@example.test") != NULL);
+	CHILD_CHECK(agent_flush() == 0);
+	cmd_set_passphrase_fn(pass_seq_cb, &bad);
+	CHILD_CHECK(sign_pw(cc.smime, &err) == CACHET_E_AUTH);
+	CHILD_CHECK(bad.calls == 3 && is_again(bad.hint[2]));
+	cmd_set_passphrase_fn(pass_seq_cb, &esc);
+	CHILD_CHECK(sign_pw(cc.smime, &err) == CACHET_E_AUTH);
+	CHILD_CHECK(esc.calls == 1);
+	cmd_set_passphrase_fn(pass_seq_cb, &ok);
+	CHILD_CHECK(sign_pw(cc.smime, &err) == 0 && ok.calls == 1);
+	CHILD_CHECK(!is_again(ok.hint[0]));
+	CHILD_CHECK(sign_pw(cc.smime, &err) == 0 && ok.calls == 1);
+	/* No prompt installed, the cache empty: refused at once. */
+	CHILD_CHECK(agent_flush() == 0);
+	cmd_set_passphrase_fn(NULL, NULL);
+	CHILD_CHECK(sign_pw(cc.smime, &err) == CACHET_E_AUTH);
+	CHILD_CHECK(!pinentry_used());
+	return 0;
+}
+
+static void *
+cmd_smime_thread(void *arg)
+{
+	*(int *)arg = cmd_smime_checks();
+	return NULL;
+}
+
+static void
+test_cmd_smime_passphrase(void **state)
+{
+	char *h = home("s");
+	pthread_t t;
+	int status, line = -1;
+	pid_t pid;
+
+	agent_cold();
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		setenv("GNUPGHOME", h, 1);
+		if (pthread_create(&t, NULL, cmd_smime_thread, &line) != 0 ||
+		    pthread_join(t, NULL) != 0)
+			_exit(2);
+		if (line != 0)
+			fprintf(stderr, "cmd S/MIME check at line %d failed\n",
+			    line);
+		_exit(line == 0 ? 0 : 1);
+	}
+	free(h);
+	assert_true(pid > 0);
+	while (waitpid(pid, &status, 0) < 0)
+		assert_int_equal(errno, EINTR);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* -------------------------------------------------- the demo samples */
@@ -1788,6 +2135,11 @@ main(void)
 		cmocka_unit_test(test_cms_keys),
 		cmocka_unit_test(test_cms_export),
 		cmocka_unit_test(test_cms_limits),
+		cmocka_unit_test(test_cms_unlock_sign),
+		cmocka_unit_test(test_cms_unlock_wrong),
+		cmocka_unit_test(test_cms_unlock_decrypt),
+		cmocka_unit_test(test_cms_unlock_nocache),
+		cmocka_unit_test(test_cmd_smime_passphrase),
 		cmocka_unit_test(test_demo_openpgp),
 		cmocka_unit_test(test_demo_smime),
 	};

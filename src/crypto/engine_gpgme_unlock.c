@@ -1,0 +1,649 @@
+/*
+ * engine_gpgme_unlock: passphrase-protected S/MIME keys, unlocked in
+ * gpg-agent before gpgsm needs them. GPGME cannot relay gpgsm's
+ * passphrase inquiries, and gpgsm would have the agent start a pinentry
+ * of its own (which fails, or draws over the UI). So before a CMS
+ * operation that needs a secret key, when the instance has a passphrase
+ * callback, cachet talks to the agent itself (Assuan, through GPGME's
+ * ASSUAN protocol, loopback pinentry): KEYINFO says whether the key is
+ * protected and whether its passphrase is cached; if it is protected and
+ * not cached, the callback is asked once and the answer handed to the
+ * agent while it makes a signature with the key that is thrown away. An
+ * agent that unprotects a key caches its passphrase, and KEYINFO must
+ * then say so, or gpgsm does not run at all.
+ * The keys: the signer's; for decryption, the first of the user's secret
+ * certificates that the message's RecipientInfos name, in their order
+ * (the order gpgsm tries them in). The message is read with OpenSSL;
+ * anything it cannot read means nothing to unlock.
+ * One answer per operation, as gpg asks in loopback mode: the caller runs
+ * the operation again after a wrong passphrase. Passphrases are wiped.
+ * Runs on the thread that owns the engine instance.
+ */
+#include "crypto/engine_gpgme_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+extern char **environ;
+
+#define UNLOCK_PASS_MAX 1024	/* longest passphrase, NUL included */
+#define UNLOCK_CERTS_MAX 64	/* secret certificates compared */
+#define UNLOCK_LINE_MAX 4096	/* gpgconf output read */
+#define UNLOCK_HINT_MAX 200	/* bytes of a prompt's hint */
+#define UNLOCK_SOCKET_MAX 107	/* a unix socket path, NUL excluded */
+#define UNLOCK_GRIP_LEN 40
+
+/* The throw-away signature's digest: any fixed value does. */
+static const char sethash[] = "SETHASH --hash=sha256 "
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+static bool
+wanted(const struct crypto_gpgme *g)
+{
+	return g->proto == GPGME_PROTOCOL_CMS && g->passphrase != NULL;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool
+is_grip(const char *s)
+{
+	return s != NULL && strlen(s) == UNLOCK_GRIP_LEN &&
+	    strspn(s, "0123456789ABCDEFabcdef") == UNLOCK_GRIP_LEN;
+}
+
+/* ------------------------------------------------------------ gpgconf */
+
+/* Wait for pid; its exit status, or -1. */
+static int
+reap(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * Run gpgconf [--homedir HOME] a1 a2 (no shell) and keep the first line
+ * of its output in out; 0 when it exits 0.
+ */
+static int
+gpgconf(const struct crypto_gpgme *g, const char *a1, const char *a2,
+    char *out, size_t size)
+{
+	const char *prog = gpgme_get_dirinfo("gpgconf-name"), *argv[6];
+	posix_spawn_file_actions_t fa;
+	size_t n = 0, argc = 0;
+	int fds[2], rc;
+	ssize_t r;
+	pid_t pid;
+
+	out[0] = '\0';
+	if (prog == NULL || pipe2(fds, O_CLOEXEC) != 0)
+		return -1;
+	argv[argc++] = prog;
+	if (g->home != NULL) {
+		argv[argc++] = "--homedir";
+		argv[argc++] = g->home;
+	}
+	argv[argc++] = a1;
+	argv[argc++] = a2;
+	argv[argc] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	rc = posix_spawn(&pid, prog, &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	while (rc == 0 && n < size - 1 && (r = read(fds[0], out + n,
+	    size - 1 - n)) != 0) {
+		if (r > 0)
+			n += (size_t)r;
+		else if (errno != EINTR)
+			break;
+	}
+	close(fds[0]);
+	out[n] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	return rc == 0 && reap(pid) == 0 ? 0 : -1;
+}
+
+/* Undo gpgconf's percent escapes in place; false on anything odd. */
+static bool
+unescape(char *s)
+{
+	const char *r = s;
+	char *w = s;
+	int hi, lo;
+
+	while (*r != '\0') {
+		if (*r != '%') {
+			*w++ = *r++;
+			continue;
+		}
+		if ((hi = hexval((unsigned char)r[1])) < 0 ||
+		    (lo = hexval((unsigned char)r[2])) < 0 || hi + lo == 0)
+			return false;
+		*w++ = (char)(hi * 16 + lo);
+		r += 3;
+	}
+	*w = '\0';
+	return true;
+}
+
+/* Where the instance's gpg-agent listens (asked once), or NULL. */
+static const char *
+agent_socket(struct crypto_gpgme *g)
+{
+	char line[UNLOCK_LINE_MAX];
+	size_t i, n;
+
+	if (g->agent_socket != NULL)
+		return g->agent_socket;
+	if (gpgconf(g, "--list-dirs", "agent-socket", line,
+	    sizeof(line)) != 0 || !unescape(line) || line[0] != '/' ||
+	    (n = strlen(line)) > UNLOCK_SOCKET_MAX)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)line[i] < ' ' || line[i] == 0x7f)
+			return NULL;
+	g->agent_socket = xstrdup(line);
+	return g->agent_socket;
+}
+
+/* -------------------------------------------------------- the agent */
+
+/* One command; the transport's error, else the agent's. */
+static gpgme_error_t
+transact(gpgme_ctx_t agent, const char *cmd, gpgme_assuan_inquire_cb_t inq,
+    void *inq_value, gpgme_assuan_status_cb_t st, void *st_value)
+{
+	gpgme_error_t ge, op = 0;
+
+	ge = gpgme_op_assuan_transact_ext(agent, cmd, NULL, NULL, inq,
+	    inq_value, st, st_value, &op);
+	return ge != 0 ? ge : op;
+}
+
+static gpgme_error_t
+agent_connect(const char *socket, gpgme_ctx_t *out)
+{
+	gpgme_ctx_t c = NULL;
+	gpgme_error_t ge;
+
+	*out = NULL;
+	ge = gpgme_new(&c);
+	if (ge == 0)
+		ge = gpgme_set_protocol(c, GPGME_PROTOCOL_ASSUAN);
+	if (ge == 0)
+		ge = gpgme_ctx_set_engine_info(c, GPGME_PROTOCOL_ASSUAN,
+		    socket, NULL);
+	/* Never the agent's own pinentry on this connection. */
+	if (ge == 0)
+		ge = transact(c, "OPTION pinentry-mode=loopback", NULL, NULL,
+		    NULL, NULL);
+	if (ge != 0) {
+		gpgme_release(c);
+		return ge;
+	}
+	*out = c;
+	return 0;
+}
+
+/*
+ * A connection to the instance's gpg-agent. gpgsm has normally started
+ * it already (listing secret keys asks it); if not, gpgconf does.
+ */
+static int
+agent_open(struct crypto_gpgme *g, const char *what, gpgme_ctx_t *out,
+    struct cachet_err *err)
+{
+	const char *socket = agent_socket(g);
+	char line[UNLOCK_LINE_MAX];
+	gpgme_error_t ge;
+
+	if (socket == NULL)
+		return cachet_err(err, CACHET_E_CMD,
+		    "%s: gpgconf does not say where gpg-agent listens", what);
+	if ((ge = agent_connect(socket, out)) == 0)
+		return 0;
+	if (gpgme_err_code(ge) != GPG_ERR_NOT_SUPPORTED &&
+	    gpgconf(g, "--launch", "gpg-agent", line, sizeof(line)) == 0)
+		ge = agent_connect(socket, out);
+	if (gpgme_err_code(ge) == GPG_ERR_NOT_SUPPORTED)
+		return cachet_err(err, CACHET_E_AUTH, "%s: gpg-agent refuses "
+		    "loopback pinentry (no-allow-loopback-pinentry), so "
+		    "cachet cannot give it the S/MIME key's passphrase", what);
+	if (ge != 0)
+		return cachet_err(err, CACHET_E_CMD, "%s: gpg-agent: %s", what,
+		    gpgme_strerror(ge));
+	return 0;
+}
+
+/* What KEYINFO says about one key. */
+struct keyinfo {
+	const char *grip;
+	bool found;
+	bool cached;
+	bool protected;	/* by a passphrase */
+};
+
+/* "S KEYINFO grip type serialno idstr cached protection ..." */
+static gpgme_error_t
+keyinfo_status(void *opaque, const char *status, const char *args)
+{
+	struct keyinfo *k = opaque;
+	char grip[UNLOCK_GRIP_LEN + 1], cached[8], prot[8];
+
+	if (status == NULL || args == NULL || strcmp(status, "KEYINFO") != 0 ||
+	    sscanf(args, "%40s %*s %*s %*s %7s %7s", grip, cached, prot) != 3 ||
+	    strcasecmp(grip, k->grip) != 0)
+		return 0;
+	k->found = true;
+	k->cached = strcmp(cached, "1") == 0;
+	k->protected = strcmp(prot, "P") == 0;
+	return 0;
+}
+
+static int
+keyinfo(gpgme_ctx_t agent, const char *grip, struct keyinfo *k,
+    struct cachet_err *err)
+{
+	char cmd[64];
+	gpgme_error_t ge;
+
+	memset(k, 0, sizeof(*k));
+	k->grip = grip;
+	snprintf(cmd, sizeof(cmd), "KEYINFO %s", grip);
+	ge = transact(agent, cmd, NULL, NULL, keyinfo_status, k);
+	/* Not in the agent: gpgsm will say there is no secret key. */
+	if (gpgme_err_code(ge) == GPG_ERR_NO_SECKEY)
+		return 0;
+	if (ge != 0)
+		return cachet_err(err, CACHET_E_CMD, "gpg-agent: KEYINFO: %s",
+		    gpgme_strerror(ge));
+	return 0;
+}
+
+/* The agent's question for a passphrase, and what became of it. */
+struct ask {
+	struct crypto_gpgme *g;
+	const char *hint;
+	char *pass;		/* UNLOCK_PASS_MAX bytes */
+	gpgme_data_t d;		/* refers to pass */
+	int asked;
+	bool answered;
+	bool refused;
+};
+
+static void
+ask_done(struct ask *a)
+{
+	if (a->d != NULL)
+		gpgme_data_release(a->d);
+	a->d = NULL;
+	explicit_bzero(a->pass, UNLOCK_PASS_MAX);
+}
+
+/*
+ * GPGME's inquiry callback: INQUIRE PASSPHRASE is answered once by the
+ * UI's callback; anything else, or a refusal, is cancelled. Called again
+ * with no name once GPGME has sent the data.
+ */
+static gpgme_error_t
+ask_inquire(void *opaque, const char *name, const char *args,
+    gpgme_data_t *r_data)
+{
+	struct ask *a = opaque;
+	size_t n;
+
+	if (name == NULL) {
+		ask_done(a);
+		*r_data = NULL;
+		return 0;
+	}
+	*r_data = NULL;
+	if (strcmp(name, "PASSPHRASE") != 0 || a->asked++ > 0)
+		return gpg_error(GPG_ERR_ASS_CANCELED);
+	memset(a->pass, 0, UNLOCK_PASS_MAX);
+	if (a->g->passphrase(a->g->passphrase_ctx, a->hint, a->pass,
+	    UNLOCK_PASS_MAX) != 0) {
+		a->refused = true;
+		explicit_bzero(a->pass, UNLOCK_PASS_MAX);
+		return gpg_error(GPG_ERR_ASS_CANCELED);
+	}
+	a->answered = true;
+	a->pass[UNLOCK_PASS_MAX - 1] = '\0';
+	/* The agent takes one line. */
+	n = strcspn(a->pass, "\r\n");
+	if (n == 0)
+		return 0;
+	if (gpgme_data_new_from_mem(&a->d, a->pass, n, 0) != 0) {
+		a->d = NULL;
+		return gpg_error(GPG_ERR_ASS_CANCELED);
+	}
+	*r_data = a->d;
+	return 0;
+}
+
+/* Have the agent sign with grip (asking for the passphrase if need be). */
+static gpgme_error_t
+sign_once(gpgme_ctx_t agent, const char *grip, struct ask *a)
+{
+	char cmd[64];
+	gpgme_error_t ge;
+
+	snprintf(cmd, sizeof(cmd), "SIGKEY %s", grip);
+	ge = transact(agent, cmd, NULL, NULL, NULL, NULL);
+	if (ge == 0)
+		ge = transact(agent, sethash, NULL, NULL, NULL, NULL);
+	if (ge == 0)
+		ge = transact(agent, "PKSIGN", ask_inquire, a, NULL, NULL);
+	ask_done(a);
+	return ge;
+}
+
+/* ------------------------------------------------------------ unlock */
+
+/* A certificate of the keyring, from gpgsm's DER export. */
+static X509 *
+export_cert(struct crypto_gpgme *g, const char *fpr)
+{
+	const unsigned char *p;
+	gpgme_data_t d = NULL;
+	X509 *cert = NULL;
+	size_t n = 0;
+	char *der;
+
+	if (fpr == NULL || gpgme_data_new(&d) != 0)
+		return NULL;
+	if (gpgme_op_export(g->kctx, fpr, 0, d) != 0) {
+		gpgme_data_release(d);
+		crypto_gpgme_renew(g, &g->kctx);
+		return NULL;
+	}
+	der = gpgme_data_release_and_get_mem(d, &n);
+	p = (const unsigned char *)der;
+	if (der != NULL && n != 0 && n < LONG_MAX)
+		cert = d2i_X509(NULL, &p, (long)n);
+	gpgme_free(der);
+	return cert;
+}
+
+/* The certificate's common name (UTF-8), or NULL. */
+static char *
+cert_cn(X509 *cert)
+{
+	X509_NAME *name = cert != NULL ? X509_get_subject_name(cert) : NULL;
+	unsigned char *utf8 = NULL;
+	char *cn = NULL;
+	int i, n;
+
+	if (name == NULL ||
+	    (i = X509_NAME_get_index_by_NID(name, NID_commonName, -1)) < 0)
+		return NULL;
+	n = ASN1_STRING_to_UTF8(&utf8,
+	    X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
+	if (n > 0)
+		cn = xstrndup((const char *)utf8, (size_t)n);
+	OPENSSL_free(utf8);
+	return cn;
+}
+
+/* "Pw <pw@example.test>" for a certificate, sanitised, cut short. */
+static char *
+key_hint(struct crypto_gpgme *g, gpgme_key_t key)
+{
+	X509 *cert = export_cert(g, key->subkeys != NULL ? key->subkeys->fpr :
+	    NULL);
+	char **addrs, *cn = cert_cn(cert), *s, *hint;
+	size_t n = 0, i;
+
+	X509_free(cert);
+	addrs = crypto_gpgme_addrs(key, &n);
+	if (cn != NULL && n > 0)
+		s = xasprintf("%s <%s>", cn, addrs[0]);
+	else
+		s = xstrdup(cn != NULL ? cn : n > 0 ? addrs[0] :
+		    key->uids != NULL && key->uids->uid != NULL ?
+		    key->uids->uid : "the S/MIME key");
+	for (i = 0; i < n; i++)
+		free(addrs[i]);
+	free(addrs);
+	free(cn);
+	hint = crypto_gpgme_str(s);
+	free(s);
+	if (strlen(hint) > UNLOCK_HINT_MAX) {
+		i = UNLOCK_HINT_MAX;
+		while (i > 0 && ((unsigned char)hint[i] & 0xc0) == 0x80)
+			i--;
+		hint[i] = '\0';
+	}
+	return hint;
+}
+
+/*
+ * The key is still not cached after a passphrase was tried. If the agent
+ * took it (ge 0) but keeps none, gpgsm would need it again: that will not
+ * change, so the instance stops asking.
+ */
+static int
+still_locked(struct crypto_gpgme *g, gpgme_error_t ge, bool answered,
+    const char *what, const char *hint, struct cachet_err *err)
+{
+	if (g->agent_nocache || (answered && ge == 0)) {
+		g->agent_nocache = true;
+		return cachet_err(err, CACHET_E_AUTH, "%s: gpg-agent keeps no "
+		    "passphrase in its cache (default-cache-ttl 0), and gpgsm "
+		    "needs it there to use the key of %s", what, hint);
+	}
+	if (ge != 0)
+		return cachet_err(err, CACHET_E_AUTH, "%s: gpg-agent cannot "
+		    "unlock the key of %s: %s", what, hint,
+		    gpgme_strerror(ge));
+	return cachet_err(err, CACHET_E_AUTH, "%s: the key of %s is still "
+	    "locked in gpg-agent", what, hint);
+}
+
+/* Make sure key's passphrase is cached in the agent, asking for it. */
+static int
+unlock_key(struct crypto_gpgme *g, gpgme_ctx_t agent, gpgme_key_t key,
+    const char *what, struct cachet_err *err)
+{
+	const char *grip = key->subkeys != NULL ? key->subkeys->keygrip : NULL;
+	struct ask a = { .g = g };
+	struct keyinfo k;
+	gpgme_error_t ge;
+	gpg_err_code_t c;
+	char *hint;
+	int rc;
+
+	if (!is_grip(grip))
+		return cachet_err(err, CACHET_E_CMD, "%s: gpgsm names no "
+		    "keygrip for the key", what);
+	if ((rc = keyinfo(agent, grip, &k, err)) != 0 || !k.found ||
+	    !k.protected || k.cached)
+		return rc;
+	hint = key_hint(g, key);
+	if (g->agent_nocache) {
+		rc = still_locked(g, 0, false, what, hint, err);
+		free(hint);
+		return rc;
+	}
+	a.hint = hint;
+	a.pass = xmalloc(UNLOCK_PASS_MAX);
+	ge = sign_once(agent, grip, &a);
+	free(a.pass);
+	c = gpgme_err_code(ge);
+	if (a.refused)
+		rc = cachet_err(err, CACHET_E_AUTH, "%s: no passphrase given "
+		    "for %s (cancelled)", what, hint);
+	else if (a.answered && (c == GPG_ERR_BAD_PASSPHRASE ||
+	    c == GPG_ERR_NO_PASSPHRASE))
+		rc = cachet_err(err, CACHET_E_AUTH, "%s: wrong passphrase for "
+		    "%s", what, hint);
+	else if ((rc = keyinfo(agent, grip, &k, err)) == 0 && !k.cached)
+		rc = still_locked(g, ge, a.answered, what, hint, err);
+	free(hint);
+	return rc;
+}
+
+static int
+unlock_one(struct crypto_gpgme *g, gpgme_key_t key, const char *what,
+    struct cachet_err *err)
+{
+	gpgme_ctx_t agent = NULL;
+	int rc;
+
+	if ((rc = agent_open(g, what, &agent, err)) != 0)
+		return rc;
+	rc = unlock_key(g, agent, key, what, err);
+	gpgme_release(agent);
+	return rc;
+}
+
+int
+crypto_gpgme_unlock_signer(struct crypto_gpgme *g, struct cachet_err *err)
+{
+	gpgme_key_t key;
+	int rc;
+
+	if (!wanted(g) || (key = gpgme_signers_enum(g->ctx, 0)) == NULL)
+		return 0;
+	rc = unlock_one(g, key, "sign", err);
+	gpgme_key_unref(key);
+	return rc;
+}
+
+/* ---------------------------------------------------------- decrypt */
+
+/* A CMS object (DER, as the MIME layer hands it over), or NULL. */
+static CMS_ContentInfo *
+cms_parse(const char *data, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)data;
+
+	if (len > LONG_MAX)
+		return NULL;
+	return d2i_CMS_ContentInfo(NULL, &p, (long)len);
+}
+
+/* Does this RecipientInfo name cert? */
+static bool
+names(CMS_RecipientInfo *ri, X509 *cert)
+{
+	STACK_OF(CMS_RecipientEncryptedKey) *reks;
+	int i;
+
+	switch (CMS_RecipientInfo_type(ri)) {
+	case CMS_RECIPINFO_TRANS:
+		return CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0;
+	case CMS_RECIPINFO_AGREE:
+		reks = CMS_RecipientInfo_kari_get0_reks(ri);
+		for (i = 0; i < sk_CMS_RecipientEncryptedKey_num(reks); i++)
+			if (CMS_RecipientEncryptedKey_cert_cmp(
+			    sk_CMS_RecipientEncryptedKey_value(reks, i),
+			    cert) == 0)
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* The user's secret certificates (gpgsm's listing), at most max. */
+static size_t
+own_keys(struct crypto_gpgme *g, gpgme_key_t *keys, size_t max)
+{
+	gpgme_error_t ge;
+	gpgme_key_t k;
+	size_t n = 0;
+
+	gpgme_set_keylist_mode(g->kctx, GPGME_KEYLIST_MODE_LOCAL);
+	ge = gpgme_op_keylist_start(g->kctx, NULL, 1);
+	while (ge == 0 && (ge = gpgme_op_keylist_next(g->kctx, &k)) == 0) {
+		if (n < max && k->subkeys != NULL && k->subkeys->fpr != NULL)
+			keys[n++] = k;
+		else
+			gpgme_key_unref(k);
+	}
+	gpgme_op_keylist_end(g->kctx);
+	if (gpgme_err_code(ge) != GPG_ERR_EOF)
+		crypto_gpgme_renew(g, &g->kctx);
+	return n;
+}
+
+/* The first secret certificate, in the recipients' order, named. */
+static gpgme_key_t
+first_own(struct crypto_gpgme *g, STACK_OF(CMS_RecipientInfo) *ris)
+{
+	gpgme_key_t keys[UNLOCK_CERTS_MAX], found = NULL;
+	X509 *certs[UNLOCK_CERTS_MAX];
+	size_t n, i;
+	int r;
+
+	n = own_keys(g, keys, UNLOCK_CERTS_MAX);
+	for (i = 0; i < n; i++)
+		certs[i] = export_cert(g, keys[i]->subkeys->fpr);
+	for (r = 0; found == NULL && r < sk_CMS_RecipientInfo_num(ris); r++)
+		for (i = 0; found == NULL && i < n; i++)
+			if (certs[i] != NULL && names(
+			    sk_CMS_RecipientInfo_value(ris, r), certs[i]))
+				found = keys[i];
+	for (i = 0; i < n; i++) {
+		X509_free(certs[i]);
+		if (keys[i] != found)
+			gpgme_key_unref(keys[i]);
+	}
+	return found;
+}
+
+int
+crypto_gpgme_unlock_recipient(struct crypto_gpgme *g, const char *data,
+    size_t len, struct cachet_err *err)
+{
+	STACK_OF(CMS_RecipientInfo) *ris;
+	CMS_ContentInfo *cms;
+	gpgme_key_t key = NULL;
+	int rc;
+
+	if (!wanted(g) || data == NULL || len == 0)
+		return 0;
+	if ((cms = cms_parse(data, len)) != NULL &&
+	    (ris = CMS_get0_RecipientInfos(cms)) != NULL)
+		key = first_own(g, ris);
+	CMS_ContentInfo_free(cms);
+	/* Leave no parse errors behind for the thread's next OpenSSL user. */
+	ERR_clear_error();
+	if (key == NULL)
+		return 0;
+	rc = unlock_one(g, key, "decrypt", err);
+	gpgme_key_unref(key);
+	return rc;
+}
