@@ -8,11 +8,16 @@
  * imported only after "import another? (y/n)"; ultimate trust only after
  * its own question. The work is done by cmd_import_message,
  * cmd_wkd_locate and cmd_keys_set_trust; the key files change, so cached
- * security statuses go stale and are computed again. UI thread (the WKD
- * look-up blocks it, 15 seconds at most).
+ * security statuses go stale and are computed again. UI thread, but for
+ * the WKD look-up: it runs on a thread of its own (wkd_main, one at a
+ * time, up to 15 seconds a request) while the UI goes on, and each loop
+ * turn looks for its end.
  */
 #include "ui.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,16 +159,148 @@ keyop_import_start(struct ui *ui)
 
 /* ------------------------------------------------- locate-key */
 
+/*
+ * A look-up in the background. The thread touches only its job: never
+ * the terminal nor the UI state; the UI thread reads the result once
+ * done is set, and joins the thread.
+ */
+struct keyop_wkd_job {
+	pthread_t tid;
+	atomic_bool done;
+	atomic_bool cancel;	/* set by the UI thread when it quits */
+	/* Set before the start, read-only while it runs. */
+	char addr[256];
+	bool replace;
+	/* Written by the look-up thread, read after done. */
+	int rc;
+	struct cmd_import_res res;
+	struct cachet_err err;
+};
+
+static void *
+wkd_main(void *arg)
+{
+	struct keyop_wkd_job *j = arg;
+
+	j->rc = cmd_wkd_locate(j->addr, j->replace, &j->cancel, &j->res,
+	    &j->err);
+	atomic_store_explicit(&j->done, true, memory_order_release);
+	return NULL;
+}
+
+static bool
+wkd_is_done(struct keyop_wkd_job *j)
+{
+	return atomic_load_explicit(&j->done, memory_order_acquire);
+}
+
+static void
+wkd_free(struct keyop_wkd_job *j)
+{
+	cmd_import_res_release(&j->res);
+	free(j);
+}
+
+/* The address as the UI shows it (typed by the user, yet sanitised). */
+static char *
+wkd_safe_addr(const struct keyop_wkd_job *j)
+{
+	return util_sanitize(j->addr, strlen(j->addr), false, false);
+}
+
+static void
+wkd_say_busy(struct ui *ui, const struct keyop_wkd_job *j)
+{
+	char *safe = wkd_safe_addr(j);
+
+	ui_message(ui, "looking up %.120s in WKD\u2026", safe);
+	free(safe);
+}
+
+/* Start looking ui->keyop.addr up; the answer comes to keyop_locate_poll. */
 static void
 locate_run(struct ui *ui, bool replace)
 {
-	struct cmd_import_res res = {0};
-	struct cachet_err err = {0};
-	int rc;
+	struct keyop_wkd_job *j;
 
-	rc = cmd_wkd_locate(ui->keyop.addr, replace, &res, &err);
-	report(ui, rc, &res, &err, "WKD");
-	cmd_import_res_release(&res);
+	if (ui->keyop.wkd != NULL) {
+		ui_message(ui, "a WKD look-up is running already");
+		return;
+	}
+	j = xcalloc(1, sizeof(*j));
+	atomic_init(&j->done, false);
+	snprintf(j->addr, sizeof(j->addr), "%s", ui->keyop.addr);
+	j->replace = replace;
+	if (pthread_create(&j->tid, NULL, wkd_main, j) != 0) {
+		wkd_free(j);
+		ui_error(ui, "WKD: cannot start the look-up");
+		return;
+	}
+	ui->keyop.wkd = j;
+	wkd_say_busy(ui, j);
+}
+
+/* The look-up ended: the report, or the question about a conflict. */
+static void
+wkd_finish(struct ui *ui, struct keyop_wkd_job *j)
+{
+	if (j->res.conflict != NULL) {
+		/* "y" runs it again with replace (keyop_confirm_submit). */
+		ui->keyop.kind = KEYOP_LOCATE;
+		snprintf(ui->keyop.addr, sizeof(ui->keyop.addr), "%s",
+		    j->addr);
+	}
+	report(ui, j->rc, &j->res, &j->err, "WKD");
+	ui_dirty(ui, UI_DIRTY_MSG | UI_DIRTY_STATUS);
+}
+
+bool
+keyop_locate_poll(struct ui *ui)
+{
+	struct keyop_wkd_job *j = ui->keyop.wkd;
+
+	if (j == NULL)
+		return false;
+	if (!wkd_is_done(j)) {
+		/* A key cleared the line: say again what is going on. */
+		if (ui->msg[0] == '\0' && !ui->prompt.active)
+			wkd_say_busy(ui, j);
+		return true;
+	}
+	/* Not while a question is asked: the end may ask one of its own. */
+	if (ui->prompt.active)
+		return true;
+	pthread_join(j->tid, NULL);
+	ui->keyop.wkd = NULL;
+	wkd_finish(ui, j);
+	wkd_free(j);
+	return false;
+}
+
+void
+keyop_locate_stop(struct ui *ui)
+{
+	struct keyop_wkd_job *j = ui->keyop.wkd;
+	char *safe;
+
+	if (j == NULL)
+		return;
+	/*
+	 * Cancelled and waited for, never left behind: the look-up reads the
+	 * configuration and writes the key files, and both may go once the
+	 * UI returns. A transfer stops within a second of the cancel; an
+	 * import already under way finishes.
+	 */
+	atomic_store(&j->cancel, true);
+	if (!wkd_is_done(j)) {
+		safe = wkd_safe_addr(j);
+		fprintf(stderr, "cachet: stopping the WKD look-up of %.120s\n",
+		    safe);
+		free(safe);
+	}
+	pthread_join(j->tid, NULL);
+	ui->keyop.wkd = NULL;
+	wkd_free(j);
 }
 
 static void
@@ -185,6 +322,15 @@ locate_submit(struct ui *ui, const char *text)
 void
 keyop_locate_start(struct ui *ui)
 {
+	char *safe;
+
+	if (ui->keyop.wkd != NULL) {
+		safe = wkd_safe_addr(ui->keyop.wkd);
+		ui_message(ui, "a WKD look-up is running already (%.120s); "
+		    "one at a time", safe);
+		free(safe);
+		return;
+	}
 	prompt_start(ui, "Look up in WKD (address): ", locate_submit);
 }
 

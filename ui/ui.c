@@ -495,6 +495,8 @@ ui_loop(struct ui *ui)
 			busy = ui->w_main != NULL && security_idle(ui);
 			/* Look for the server's answer often while waiting. */
 			busy |= view_index_search_server_poll(ui);
+			/* A WKD look-up in the background: its answer. */
+			busy |= keyop_locate_poll(ui);
 			continue;
 		}
 		if (r == KEY_CODE_YES && wc == KEY_RESIZE) {
@@ -504,6 +506,7 @@ ui_loop(struct ui *ui)
 		ui_key(ui, keymap_normalise(r, wc));
 		ui_poll(ui);
 		view_index_search_server_poll(ui);
+		busy |= keyop_locate_poll(ui);
 	}
 	if (bench.log != NULL)
 		fclose(bench.log);
@@ -520,6 +523,7 @@ ui_free(struct ui *ui)
 	prompt_menu_clear(ui);
 	view_index_search_server_stop(ui);
 	view_index_threads_stop(ui);
+	keyop_locate_stop(ui);
 	mailcap_reap(ui);
 	ui->depth = 0;
 	view_pager_release(ui);

@@ -521,6 +521,8 @@ void view_keys_open(struct ui *ui);
 /* List them again, keeping the selected key selected (it changed). */
 void view_keys_reload(struct ui *ui);
 
+struct keyop_wkd_job;
+
 /*
  * Key management from the UI (keyop.c): import-keys in the pager (the
  * keys the open message carries), set-trust and locate-key (WKD, on
@@ -534,11 +536,20 @@ struct ui_keyop {
 	char fpr[72];			/* set-trust: the key */
 	char addr[256];			/* locate: the address */
 	char label[320];		/* the question on the prompt */
+	struct keyop_wkd_job *wkd;	/* the WKD look-up running, or NULL */
 };
 
 void keyop_import_start(struct ui *ui);
 void keyop_trust_start(struct ui *ui);
 void keyop_locate_start(struct ui *ui);
+/*
+ * The WKD look-up runs on a thread of its own: _poll, on every loop
+ * turn, reports its end (or asks about a conflict) and returns true while
+ * it runs; _stop waits for one still running (the UI is closing and the
+ * terminal was given back).
+ */
+bool keyop_locate_poll(struct ui *ui);
+void keyop_locate_stop(struct ui *ui);
 
 void view_folders_draw(struct ui *ui, WINDOW *w);
 

@@ -7,6 +7,7 @@
 #ifndef CACHET_CMD_H
 #define CACHET_CMD_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -132,7 +133,8 @@ const char *cmd_keys_usage(const struct crypto_key *k);
  * the one From address: "Autocrypt"); CACHET_E_NOTFOUND when none.
  * cmd_wkd_locate: look addr up in the Web Key Directory of its domain
  * over HTTPS (only when asked; never automatically); the key must carry
- * a user ID with exactly that address. Origin "WKD URL".
+ * a user ID with exactly that address. Origin "WKD URL". Setting *cancel
+ * (may be NULL) from another thread stops it soon after.
  * cmd_keys_set_trust: the OpenPGP owner trust (enum crypto_trust) of the
  * key with this full fingerprint; cached statuses go stale by themselves
  * (the trust database changed).
@@ -145,8 +147,8 @@ struct cmd_import_res {
 void cmd_import_res_release(struct cmd_import_res *r);
 int cmd_import_message(const char *raw, size_t len, bool replace,
     struct cmd_import_res *res, struct cachet_err *err);
-int cmd_wkd_locate(const char *addr, bool replace, struct cmd_import_res *res,
-    struct cachet_err *err);
+int cmd_wkd_locate(const char *addr, bool replace, const atomic_bool *cancel,
+    struct cmd_import_res *res, struct cachet_err *err);
 int cmd_keys_set_trust(const char *fpr, int level, struct cachet_err *err);
 
 struct config_account;

@@ -3,6 +3,7 @@
 #define CACHET_CMD_INT_H
 
 #include <signal.h>
+#include <stdatomic.h>
 
 #include "config/config.h"
 #include "crypto/crypto.h"
@@ -98,8 +99,8 @@ int cmd_keyorigin_record(const char *const *fprs, size_t n,
 void cmd_keyorigin_apply(struct crypto_key *keys, size_t n);
 /* Fetch the WKD key data for addr (cmd_wkd.c): *url gets the URL that
  * answered. Owned. */
-int cmd_wkd_fetch(const char *addr, char **data, size_t *len, char **url,
-    struct cachet_err *err);
+int cmd_wkd_fetch(const char *addr, const atomic_bool *cancel, char **data,
+    size_t *len, char **url, struct cachet_err *err);
 /* WKD's HASH of a local part: z-base-32 of the SHA-1 of its lower-case
  * form, 32 characters and a NUL. */
 void cmd_wkd_hash(const char *local, size_t n, char out[33]);

@@ -306,7 +306,7 @@ keys_locate(const char *addr, bool replace)
 	struct cachet_err err = {0};
 	int rc;
 
-	rc = cmd_wkd_locate(addr, replace, &res, &err);
+	rc = cmd_wkd_locate(addr, replace, NULL, &res, &err);
 	if (res.report != NULL)
 		fputs(res.report, stdout);
 	if (res.conflict != NULL)

@@ -41,6 +41,7 @@
 struct fetch {
 	struct buf body;
 	bool too_big;
+	const atomic_bool *cancel;	/* NULL, or stops the transfer */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -139,6 +140,16 @@ connect_to(void)
 	return l;
 }
 
+/* Progress callback: a non-zero answer aborts the transfer. */
+static int
+on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	const struct fetch *f = ctx;
+
+	return f->cancel != NULL && atomic_load(f->cancel);
+}
+
 static CURL *
 easy_new(const char *url, struct fetch *f, struct curl_slist *to)
 {
@@ -160,6 +171,9 @@ easy_new(const char *url, struct fetch *f, struct curl_slist *to)
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "cachet");
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, f);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	if (!util_str_empty(ca))
 		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
 	if (to != NULL) {
@@ -227,11 +241,12 @@ fetch_result(CURLcode cc, long code, const struct fetch *f, const char *url,
  * like; else an error saying why. Redirects only on the same host.
  */
 static int
-get(const char *url, struct buf *body, struct cachet_err *err)
+get(const char *url, const atomic_bool *cancel, struct buf *body,
+    struct cachet_err *err)
 {
 	struct curl_slist *to = connect_to();
 	char *cur = xstrdup(url), *host = url_host(url), *next, *nh;
-	struct fetch f = {BUF_INIT, false};
+	struct fetch f = {BUF_INIT, false, cancel};
 	long code = 0;
 	int hops, rc = 0;
 	CURL *c;
@@ -305,8 +320,8 @@ wkd_url(const char *addr, bool advanced)
 }
 
 int
-cmd_wkd_fetch(const char *addr, char **data, size_t *len, char **url,
-    struct cachet_err *err)
+cmd_wkd_fetch(const char *addr, const atomic_bool *cancel, char **data,
+    size_t *len, char **url, struct cachet_err *err)
 {
 	struct buf body = BUF_INIT;
 	struct cachet_err e1 = {0}, e2 = {0};
@@ -322,10 +337,12 @@ cmd_wkd_fetch(const char *addr, char **data, size_t *len, char **url,
 	pthread_once(&curl_once, curl_init);
 	adv = wkd_url(addr, true);
 	dir = wkd_url(addr, false);
-	if ((rc = get(adv, &body, &e1)) == 0) {
+	if ((rc = get(adv, cancel, &body, &e1)) == 0) {
 		*url = adv;
 		adv = NULL;
-	} else if ((rc = get(dir, &body, &e2)) == 0) {
+	} else if (cancel != NULL && atomic_load(cancel)) {
+		rc = cachet_err(err, CACHET_E_NET, "look-up cancelled");
+	} else if ((rc = get(dir, cancel, &body, &e2)) == 0) {
 		*url = dir;
 		dir = NULL;
 	} else if (rc == CACHET_E_NOTFOUND) {
@@ -343,8 +360,8 @@ cmd_wkd_fetch(const char *addr, char **data, size_t *len, char **url,
 }
 
 int
-cmd_wkd_locate(const char *addr, bool replace, struct cmd_import_res *res,
-    struct cachet_err *err)
+cmd_wkd_locate(const char *addr, bool replace, const atomic_bool *cancel,
+    struct cmd_import_res *res, struct cachet_err *err)
 {
 	struct cmd_import_src src = {
 		.proto = CRYPTO_PROTO_OPENPGP, .what = "WKD",
@@ -355,7 +372,7 @@ cmd_wkd_locate(const char *addr, bool replace, struct cmd_import_res *res,
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if ((rc = cmd_wkd_fetch(addr, &data, &len, &url, err)) != 0)
+	if ((rc = cmd_wkd_fetch(addr, cancel, &data, &len, &url, err)) != 0)
 		return rc;
 	src.data = data;
 	src.len = len;

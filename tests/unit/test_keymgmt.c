@@ -81,17 +81,17 @@ test_wkd_bad_addresses(void **state)
 	size_t i, len = 1;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(cmd_wkd_fetch(bad[i], &data, &len, &url,
+		assert_int_equal(cmd_wkd_fetch(bad[i], NULL, &data, &len, &url,
 		    &err), CACHET_E_INVAL);
 		assert_null(data);
 		assert_null(url);
 		assert_int_equal(len, 0);
 	}
-	assert_int_equal(cmd_wkd_fetch(NULL, &data, &len, &url, &err),
+	assert_int_equal(cmd_wkd_fetch(NULL, NULL, &data, &len, &url, &err),
 	    CACHET_E_INVAL);
 	memset(big, 'a', sizeof(big));
 	memcpy(big + sizeof(big) - 14, "@example.test", 14);
-	assert_int_equal(cmd_wkd_fetch(big, &data, &len, &url, &err),
+	assert_int_equal(cmd_wkd_fetch(big, NULL, &data, &len, &url, &err),
 	    CACHET_E_INVAL);
 }
 
