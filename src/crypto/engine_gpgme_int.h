@@ -110,6 +110,36 @@ int crypto_gpgme_unlock_signer(struct crypto_gpgme *g, struct cachet_err *err);
 int crypto_gpgme_unlock_recipient(struct crypto_gpgme *g, const char *data,
     size_t len, struct cachet_err *err);
 
+/*
+ * engine_gpgme_agent.c: talking to the instance's gpg-agent (Assuan,
+ * loopback pinentry) for engine_gpgme_unlock.c.
+ * crypto_gpgme_agent_open: a connection (release it with gpgme_release),
+ * starting the agent through gpgconf if need be; what names the
+ * operation in errors. CACHET_E_AUTH when the agent refuses loopback.
+ * crypto_gpgme_agent_keyinfo: what KEYINFO says about the key with this
+ * keygrip (k->found false when the agent has no such key).
+ * crypto_gpgme_agent_sign: have the agent sign with grip, answering its
+ * passphrase inquiry once with g->passphrase (must be set), hint passed
+ * to it; the agent's error, and in *a whether the callback answered or
+ * refused.
+ */
+struct crypto_gpgme_agent_keyinfo {
+	bool found;
+	bool cached;
+	bool protected;	/* by a passphrase */
+};
+struct crypto_gpgme_agent_ask {
+	bool answered;	/* the callback gave a passphrase */
+	bool refused;	/* the callback declined */
+};
+int crypto_gpgme_agent_open(struct crypto_gpgme *g, const char *what,
+    gpgme_ctx_t *out, struct cachet_err *err);
+int crypto_gpgme_agent_keyinfo(gpgme_ctx_t agent, const char *grip,
+    struct crypto_gpgme_agent_keyinfo *k, struct cachet_err *err);
+gpgme_error_t crypto_gpgme_agent_sign(struct crypto_gpgme *g,
+    gpgme_ctx_t agent, const char *grip, const char *hint,
+    struct crypto_gpgme_agent_ask *a);
+
 /* engine_gpgme_export.c: public keys for others (crypto.h export_key) */
 int crypto_gpgme_export(struct crypto_engine *e, const char *who,
     bool minimal, char **out, size_t *outlen, struct cachet_err *err);

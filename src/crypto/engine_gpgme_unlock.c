@@ -4,50 +4,34 @@
  * passphrase inquiries, and gpgsm would have the agent start a pinentry
  * of its own (which fails, or draws over the UI). So before a CMS
  * operation that needs a secret key, when the instance has a passphrase
- * callback, cachet talks to the agent itself (Assuan, through GPGME's
- * ASSUAN protocol, loopback pinentry): KEYINFO says whether the key is
- * protected and whether its passphrase is cached; if it is protected and
- * not cached, the callback is asked once and the answer handed to the
- * agent while it makes a signature with the key that is thrown away. An
- * agent that unprotects a key caches its passphrase, and KEYINFO must
- * then say so, or gpgsm does not run at all.
+ * callback, cachet talks to the agent itself (engine_gpgme_agent.c):
+ * KEYINFO says whether the key is protected and whether its passphrase
+ * is cached; if it is protected and not cached, the callback is asked
+ * once and the answer handed to the agent while it makes a signature
+ * with the key that is thrown away. An agent that unprotects a key
+ * caches its passphrase, and KEYINFO must then say so, or gpgsm does not
+ * run at all.
  * The keys: the signer's; for decryption, the first of the user's secret
  * certificates that the message's RecipientInfos name, in their order
  * (the order gpgsm tries them in). The message is read with OpenSSL;
  * anything it cannot read means nothing to unlock.
  * One answer per operation, as gpg asks in loopback mode: the caller runs
- * the operation again after a wrong passphrase. Passphrases are wiped.
+ * the operation again after a wrong passphrase.
  * Runs on the thread that owns the engine instance.
  */
 #include "crypto/engine_gpgme_int.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <spawn.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
-extern char **environ;
-
-#define UNLOCK_PASS_MAX 1024	/* longest passphrase, NUL included */
 #define UNLOCK_CERTS_MAX 64	/* secret certificates compared */
-#define UNLOCK_LINE_MAX 4096	/* gpgconf output read */
 #define UNLOCK_HINT_MAX 200	/* bytes of a prompt's hint */
-#define UNLOCK_SOCKET_MAX 107	/* a unix socket path, NUL excluded */
 #define UNLOCK_GRIP_LEN 40
-
-/* The throw-away signature's digest: any fixed value does. */
-static const char sethash[] = "SETHASH --hash=sha256 "
-    "0000000000000000000000000000000000000000000000000000000000000000";
 
 static bool
 wanted(const struct crypto_gpgme *g)
@@ -55,318 +39,11 @@ wanted(const struct crypto_gpgme *g)
 	return g->proto == GPGME_PROTOCOL_CMS && g->passphrase != NULL;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool
 is_grip(const char *s)
 {
 	return s != NULL && strlen(s) == UNLOCK_GRIP_LEN &&
 	    strspn(s, "0123456789ABCDEFabcdef") == UNLOCK_GRIP_LEN;
-}
-
-/* ------------------------------------------------------------ gpgconf */
-
-/* Wait for pid; its exit status, or -1. */
-static int
-reap(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/*
- * Run gpgconf [--homedir HOME] a1 a2 (no shell) and keep the first line
- * of its output in out; 0 when it exits 0.
- */
-static int
-gpgconf(const struct crypto_gpgme *g, const char *a1, const char *a2,
-    char *out, size_t size)
-{
-	const char *prog = gpgme_get_dirinfo("gpgconf-name"), *argv[6];
-	posix_spawn_file_actions_t fa;
-	size_t n = 0, argc = 0;
-	int fds[2], rc;
-	ssize_t r;
-	pid_t pid;
-
-	out[0] = '\0';
-	if (prog == NULL || pipe2(fds, O_CLOEXEC) != 0)
-		return -1;
-	argv[argc++] = prog;
-	if (g->home != NULL) {
-		argv[argc++] = "--homedir";
-		argv[argc++] = g->home;
-	}
-	argv[argc++] = a1;
-	argv[argc++] = a2;
-	argv[argc] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	rc = posix_spawn(&pid, prog, &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	while (rc == 0 && n < size - 1 && (r = read(fds[0], out + n,
-	    size - 1 - n)) != 0) {
-		if (r > 0)
-			n += (size_t)r;
-		else if (errno != EINTR)
-			break;
-	}
-	close(fds[0]);
-	out[n] = '\0';
-	out[strcspn(out, "\n")] = '\0';
-	return rc == 0 && reap(pid) == 0 ? 0 : -1;
-}
-
-/* Undo gpgconf's percent escapes in place; false on anything odd. */
-static bool
-unescape(char *s)
-{
-	const char *r = s;
-	char *w = s;
-	int hi, lo;
-
-	while (*r != '\0') {
-		if (*r != '%') {
-			*w++ = *r++;
-			continue;
-		}
-		if ((hi = hexval((unsigned char)r[1])) < 0 ||
-		    (lo = hexval((unsigned char)r[2])) < 0 || hi + lo == 0)
-			return false;
-		*w++ = (char)(hi * 16 + lo);
-		r += 3;
-	}
-	*w = '\0';
-	return true;
-}
-
-/* Where the instance's gpg-agent listens (asked once), or NULL. */
-static const char *
-agent_socket(struct crypto_gpgme *g)
-{
-	char line[UNLOCK_LINE_MAX];
-	size_t i, n;
-
-	if (g->agent_socket != NULL)
-		return g->agent_socket;
-	if (gpgconf(g, "--list-dirs", "agent-socket", line,
-	    sizeof(line)) != 0 || !unescape(line) || line[0] != '/' ||
-	    (n = strlen(line)) > UNLOCK_SOCKET_MAX)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)line[i] < ' ' || line[i] == 0x7f)
-			return NULL;
-	g->agent_socket = xstrdup(line);
-	return g->agent_socket;
-}
-
-/* -------------------------------------------------------- the agent */
-
-/* One command; the transport's error, else the agent's. */
-static gpgme_error_t
-transact(gpgme_ctx_t agent, const char *cmd, gpgme_assuan_inquire_cb_t inq,
-    void *inq_value, gpgme_assuan_status_cb_t st, void *st_value)
-{
-	gpgme_error_t ge, op = 0;
-
-	ge = gpgme_op_assuan_transact_ext(agent, cmd, NULL, NULL, inq,
-	    inq_value, st, st_value, &op);
-	return ge != 0 ? ge : op;
-}
-
-static gpgme_error_t
-agent_connect(const char *socket, gpgme_ctx_t *out)
-{
-	gpgme_ctx_t c = NULL;
-	gpgme_error_t ge;
-
-	*out = NULL;
-	ge = gpgme_new(&c);
-	if (ge == 0)
-		ge = gpgme_set_protocol(c, GPGME_PROTOCOL_ASSUAN);
-	if (ge == 0)
-		ge = gpgme_ctx_set_engine_info(c, GPGME_PROTOCOL_ASSUAN,
-		    socket, NULL);
-	/* Never the agent's own pinentry on this connection. */
-	if (ge == 0)
-		ge = transact(c, "OPTION pinentry-mode=loopback", NULL, NULL,
-		    NULL, NULL);
-	if (ge != 0) {
-		gpgme_release(c);
-		return ge;
-	}
-	*out = c;
-	return 0;
-}
-
-/*
- * A connection to the instance's gpg-agent. gpgsm has normally started
- * it already (listing secret keys asks it); if not, gpgconf does.
- */
-static int
-agent_open(struct crypto_gpgme *g, const char *what, gpgme_ctx_t *out,
-    struct cachet_err *err)
-{
-	const char *socket = agent_socket(g);
-	char line[UNLOCK_LINE_MAX];
-	gpgme_error_t ge;
-
-	if (socket == NULL)
-		return cachet_err(err, CACHET_E_CMD,
-		    "%s: gpgconf does not say where gpg-agent listens", what);
-	if ((ge = agent_connect(socket, out)) == 0)
-		return 0;
-	if (gpgme_err_code(ge) != GPG_ERR_NOT_SUPPORTED &&
-	    gpgconf(g, "--launch", "gpg-agent", line, sizeof(line)) == 0)
-		ge = agent_connect(socket, out);
-	if (gpgme_err_code(ge) == GPG_ERR_NOT_SUPPORTED)
-		return cachet_err(err, CACHET_E_AUTH, "%s: gpg-agent refuses "
-		    "loopback pinentry (no-allow-loopback-pinentry), so "
-		    "cachet cannot give it the S/MIME key's passphrase", what);
-	if (ge != 0)
-		return cachet_err(err, CACHET_E_CMD, "%s: gpg-agent: %s", what,
-		    gpgme_strerror(ge));
-	return 0;
-}
-
-/* What KEYINFO says about one key. */
-struct keyinfo {
-	const char *grip;
-	bool found;
-	bool cached;
-	bool protected;	/* by a passphrase */
-};
-
-/* "S KEYINFO grip type serialno idstr cached protection ..." */
-static gpgme_error_t
-keyinfo_status(void *opaque, const char *status, const char *args)
-{
-	struct keyinfo *k = opaque;
-	char grip[UNLOCK_GRIP_LEN + 1], cached[8], prot[8];
-
-	if (status == NULL || args == NULL || strcmp(status, "KEYINFO") != 0 ||
-	    sscanf(args, "%40s %*s %*s %*s %7s %7s", grip, cached, prot) != 3 ||
-	    strcasecmp(grip, k->grip) != 0)
-		return 0;
-	k->found = true;
-	k->cached = strcmp(cached, "1") == 0;
-	k->protected = strcmp(prot, "P") == 0;
-	return 0;
-}
-
-static int
-keyinfo(gpgme_ctx_t agent, const char *grip, struct keyinfo *k,
-    struct cachet_err *err)
-{
-	char cmd[64];
-	gpgme_error_t ge;
-
-	memset(k, 0, sizeof(*k));
-	k->grip = grip;
-	snprintf(cmd, sizeof(cmd), "KEYINFO %s", grip);
-	ge = transact(agent, cmd, NULL, NULL, keyinfo_status, k);
-	/* Not in the agent: gpgsm will say there is no secret key. */
-	if (gpgme_err_code(ge) == GPG_ERR_NO_SECKEY)
-		return 0;
-	if (ge != 0)
-		return cachet_err(err, CACHET_E_CMD, "gpg-agent: KEYINFO: %s",
-		    gpgme_strerror(ge));
-	return 0;
-}
-
-/* The agent's question for a passphrase, and what became of it. */
-struct ask {
-	struct crypto_gpgme *g;
-	const char *hint;
-	char *pass;		/* UNLOCK_PASS_MAX bytes */
-	gpgme_data_t d;		/* refers to pass */
-	int asked;
-	bool answered;
-	bool refused;
-};
-
-static void
-ask_done(struct ask *a)
-{
-	if (a->d != NULL)
-		gpgme_data_release(a->d);
-	a->d = NULL;
-	explicit_bzero(a->pass, UNLOCK_PASS_MAX);
-}
-
-/*
- * GPGME's inquiry callback: INQUIRE PASSPHRASE is answered once by the
- * UI's callback; anything else, or a refusal, is cancelled. Called again
- * with no name once GPGME has sent the data.
- */
-static gpgme_error_t
-ask_inquire(void *opaque, const char *name, const char *args,
-    gpgme_data_t *r_data)
-{
-	struct ask *a = opaque;
-	size_t n;
-
-	if (name == NULL) {
-		ask_done(a);
-		*r_data = NULL;
-		return 0;
-	}
-	*r_data = NULL;
-	if (strcmp(name, "PASSPHRASE") != 0 || a->asked++ > 0)
-		return gpg_error(GPG_ERR_ASS_CANCELED);
-	memset(a->pass, 0, UNLOCK_PASS_MAX);
-	if (a->g->passphrase(a->g->passphrase_ctx, a->hint, a->pass,
-	    UNLOCK_PASS_MAX) != 0) {
-		a->refused = true;
-		explicit_bzero(a->pass, UNLOCK_PASS_MAX);
-		return gpg_error(GPG_ERR_ASS_CANCELED);
-	}
-	a->answered = true;
-	a->pass[UNLOCK_PASS_MAX - 1] = '\0';
-	/* The agent takes one line. */
-	n = strcspn(a->pass, "\r\n");
-	if (n == 0)
-		return 0;
-	if (gpgme_data_new_from_mem(&a->d, a->pass, n, 0) != 0) {
-		a->d = NULL;
-		return gpg_error(GPG_ERR_ASS_CANCELED);
-	}
-	*r_data = a->d;
-	return 0;
-}
-
-/* Have the agent sign with grip (asking for the passphrase if need be). */
-static gpgme_error_t
-sign_once(gpgme_ctx_t agent, const char *grip, struct ask *a)
-{
-	char cmd[64];
-	gpgme_error_t ge;
-
-	snprintf(cmd, sizeof(cmd), "SIGKEY %s", grip);
-	ge = transact(agent, cmd, NULL, NULL, NULL, NULL);
-	if (ge == 0)
-		ge = transact(agent, sethash, NULL, NULL, NULL, NULL);
-	if (ge == 0)
-		ge = transact(agent, "PKSIGN", ask_inquire, a, NULL, NULL);
-	ask_done(a);
-	return ge;
 }
 
 /* ------------------------------------------------------------ unlock */
@@ -477,8 +154,8 @@ unlock_key(struct crypto_gpgme *g, gpgme_ctx_t agent, gpgme_key_t key,
     const char *what, struct cachet_err *err)
 {
 	const char *grip = key->subkeys != NULL ? key->subkeys->keygrip : NULL;
-	struct ask a = { .g = g };
-	struct keyinfo k;
+	struct crypto_gpgme_agent_keyinfo k;
+	struct crypto_gpgme_agent_ask a;
 	gpgme_error_t ge;
 	gpg_err_code_t c;
 	char *hint;
@@ -487,8 +164,8 @@ unlock_key(struct crypto_gpgme *g, gpgme_ctx_t agent, gpgme_key_t key,
 	if (!is_grip(grip))
 		return cachet_err(err, CACHET_E_CMD, "%s: gpgsm names no "
 		    "keygrip for the key", what);
-	if ((rc = keyinfo(agent, grip, &k, err)) != 0 || !k.found ||
-	    !k.protected || k.cached)
+	if ((rc = crypto_gpgme_agent_keyinfo(agent, grip, &k, err)) != 0 ||
+	    !k.found || !k.protected || k.cached)
 		return rc;
 	hint = key_hint(g, key);
 	if (g->agent_nocache) {
@@ -496,10 +173,7 @@ unlock_key(struct crypto_gpgme *g, gpgme_ctx_t agent, gpgme_key_t key,
 		free(hint);
 		return rc;
 	}
-	a.hint = hint;
-	a.pass = xmalloc(UNLOCK_PASS_MAX);
-	ge = sign_once(agent, grip, &a);
-	free(a.pass);
+	ge = crypto_gpgme_agent_sign(g, agent, grip, hint, &a);
 	c = gpgme_err_code(ge);
 	if (a.refused)
 		rc = cachet_err(err, CACHET_E_AUTH, "%s: no passphrase given "
@@ -508,7 +182,8 @@ unlock_key(struct crypto_gpgme *g, gpgme_ctx_t agent, gpgme_key_t key,
 	    c == GPG_ERR_NO_PASSPHRASE))
 		rc = cachet_err(err, CACHET_E_AUTH, "%s: wrong passphrase for "
 		    "%s", what, hint);
-	else if ((rc = keyinfo(agent, grip, &k, err)) == 0 && !k.cached)
+	else if ((rc = crypto_gpgme_agent_keyinfo(agent, grip, &k,
+	    err)) == 0 && !k.cached)
 		rc = still_locked(g, ge, a.answered, what, hint, err);
 	free(hint);
 	return rc;
@@ -521,7 +196,7 @@ unlock_one(struct crypto_gpgme *g, gpgme_key_t key, const char *what,
 	gpgme_ctx_t agent = NULL;
 	int rc;
 
-	if ((rc = agent_open(g, what, &agent, err)) != 0)
+	if ((rc = crypto_gpgme_agent_open(g, what, &agent, err)) != 0)
 		return rc;
 	rc = unlock_key(g, agent, key, what, err);
 	gpgme_release(agent);
