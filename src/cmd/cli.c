@@ -1,6 +1,7 @@
 /*
- * cli: option parsing and the headless commands (`cachet sync`), the demo
- * account, and handing accounts to the UI. Runs on the main thread.
+ * cli: option parsing and the headless commands (`cachet sync`, `send`,
+ * ..., with the terminal as their passphrase prompt), the demo account,
+ * and handing accounts to the UI. Runs on the main thread.
  */
 #include "cmd/cmd.h"
 
@@ -226,6 +227,57 @@ out:
 	return rc;
 }
 
+/* A headless command; argv[0] is its name. */
+typedef int (*cmd_cli_fn)(int argc, char **argv, const char *config_path);
+
+static int
+run_sync(int argc, char **argv, const char *config_path)
+{
+	return cmd_sync(config_path, argc, argv);
+}
+
+static cmd_cli_fn
+find_command(const char *name)
+{
+	static const struct {
+		const char *name;
+		cmd_cli_fn run;
+	} commands[] = {
+		{"sync", run_sync},
+		{"verify", cmd_verify},
+		{"show", cmd_show},
+		{"send", cmd_send},
+		{"outbox", cmd_outbox},
+		{"search", cmd_search},
+		{"import", cmd_import},
+		{"keys", cmd_keys},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return commands[i].run;
+	return NULL;
+}
+
+/*
+ * A headless command, with the terminal as the passphrase prompt (the UI
+ * installs its own): without one every protected key would be refused
+ * unasked. With no terminal at all, a key that needs its passphrase is
+ * refused at once, and the user told why.
+ */
+static int
+run_command(cmd_cli_fn run, const char *config_path, int argc, char **argv)
+{
+	int rc;
+
+	cmd_set_passphrase_fn(cmd_ttypass_available() ? cmd_ttypass_ask :
+	    cmd_ttypass_refuse, NULL);
+	rc = run(argc, argv, config_path);
+	cmd_set_passphrase_fn(NULL, NULL);
+	return rc;
+}
+
 int
 cmd_main(int argc, char **argv, cmd_ui_fn ui)
 {
@@ -240,6 +292,7 @@ cmd_main(int argc, char **argv, cmd_ui_fn ui)
 	};
 	const char *config_path = NULL, *only = NULL;
 	bool offline = false, demo = false;
+	cmd_cli_fn run;
 	int ch;
 
 	/* Stop at the first non-option: it is a command with options. */
@@ -271,22 +324,9 @@ cmd_main(int argc, char **argv, cmd_ui_fn ui)
 	signal(SIGPIPE, SIG_IGN);
 	if (demo)
 		return run_demo(ui);
-	if (optind < argc && strcmp(argv[optind], "sync") == 0)
-		return cmd_sync(config_path, argc - optind, argv + optind);
-	if (optind < argc && strcmp(argv[optind], "verify") == 0)
-		return cmd_verify(argc - optind, argv + optind, config_path);
-	if (optind < argc && strcmp(argv[optind], "show") == 0)
-		return cmd_show(argc - optind, argv + optind, config_path);
-	if (optind < argc && strcmp(argv[optind], "send") == 0)
-		return cmd_send(argc - optind, argv + optind, config_path);
-	if (optind < argc && strcmp(argv[optind], "outbox") == 0)
-		return cmd_outbox(argc - optind, argv + optind, config_path);
-	if (optind < argc && strcmp(argv[optind], "search") == 0)
-		return cmd_search(argc - optind, argv + optind, config_path);
-	if (optind < argc && strcmp(argv[optind], "import") == 0)
-		return cmd_import(argc - optind, argv + optind, config_path);
-	if (optind < argc && strcmp(argv[optind], "keys") == 0)
-		return cmd_keys(argc - optind, argv + optind, config_path);
+	if (optind < argc && (run = find_command(argv[optind])) != NULL)
+		return run_command(run, config_path, argc - optind,
+		    argv + optind);
 	/* A mailto: link (a browser's mail handler): write to it. */
 	if (optind + 1 == argc && strncasecmp(argv[optind], "mailto:", 7) == 0)
 		return run_ui(config_path, only, offline, argv[optind], ui);

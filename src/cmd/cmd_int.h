@@ -51,6 +51,18 @@ int cmd_outbox(int argc, char **argv, const char *config_path);
  * a missing default file is no error (cfg stays empty, 0 returned).
  */
 int cmd_load_crypto_config(const char *config_path, struct config *cfg);
+/*
+ * The command line's passphrase prompt (cmd_ttypass.c), a
+ * crypto_passphrase_fn for cmd_set_passphrase_fn: asks on /dev/tty with
+ * echo off; -1 when the answer is cancelled or too long, and at once
+ * when there is no terminal (as cmd_ttypass_refuse). cmd_ttypass_refuse:
+ * says on stderr that there is no terminal to ask on, and returns -1.
+ * cmd_ttypass_available: stdin is a terminal, or /dev/tty can be opened.
+ * Main thread.
+ */
+int cmd_ttypass_ask(void *ctx, const char *hint, char *buf, size_t len);
+int cmd_ttypass_refuse(void *ctx, const char *hint, char *buf, size_t len);
+bool cmd_ttypass_available(void);
 /* `cachet import [--replace] [FILE|-]` (cmd_import.c). */
 int cmd_import(int argc, char **argv, const char *config_path);
 /* True when raw looks like a message (a From or Content-Type field). */
