@@ -117,8 +117,8 @@ ascii_append(struct buf *out, const char *s, size_t len)
  * The iconv name for a charset label, or NULL when the label is not a
  * plausible charset name (it comes from the message).
  */
-static const char *
-charset_name(const char *label, char *tmp, size_t tmpsz)
+const char *
+mime_charset_iconv_name(const char *label, char *tmp, size_t tmpsz)
 {
 	size_t i, n = strlen(label);
 
@@ -149,6 +149,13 @@ in_labels(const char *label, const char *const *list, size_t n)
 		if (strcasecmp(label, list[i]) == 0)
 			return true;
 	return false;
+}
+
+bool
+mime_charset_is_utf8(const char *label)
+{
+	return label != NULL && in_labels(label, utf8_labels,
+	    sizeof(utf8_labels) / sizeof(utf8_labels[0]));
 }
 
 /* Run cd over in, appending to out; bad input becomes '?'. */
@@ -207,7 +214,7 @@ mime_charset_to_utf8(const char *charset, const char *in, size_t len,
 		utf8_append(&out, in, len, false);
 		return buf_detach(&out, outlen);
 	}
-	name = charset_name(charset, tmp, sizeof(tmp));
+	name = mime_charset_iconv_name(charset, tmp, sizeof(tmp));
 	cd = name ? iconv_open("UTF-8", name) : (iconv_t)-1;
 	if (cd == (iconv_t)-1) {
 		ascii_append(&out, in, len);

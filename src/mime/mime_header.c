@@ -298,6 +298,7 @@ mime_decode_header_n(const char *s, size_t len)
 		len = MIME_FIELD_MAX;
 	if (!has_encoded_word(s, len))
 		return mime_header_clean(s, len);
+	mime_charconv_install();
 	/*
 	 * libetpan converts the words between encoded words from the
 	 * default charset; make sure they are UTF-8 so that step is a copy.

@@ -37,6 +37,16 @@ void mime_utf8_repair(struct buf *out, const char *s, size_t len);
  */
 char *mime_charset_to_utf8(const char *charset, const char *in, size_t len,
     size_t *outlen);
+/* Is label a name of UTF-8? */
+bool mime_charset_is_utf8(const char *label);
+/* The iconv name for a charset label (lower-cased into tmp, or an alias
+ * for a superset), NULL when it is not a plausible charset name. */
+const char *mime_charset_iconv_name(const char *label, char *tmp,
+    size_t tmpsz);
+
+/* mime_charconv.c: libetpan's conversions (RFC 2047 words) go through
+ * mime_charconv_install's converter. Idempotent, any thread. */
+void mime_charconv_install(void);
 
 /* mime_header.c */
 
