@@ -1,9 +1,11 @@
 /*
  * sync_headers: new messages' headers, fetched and stored in a pipeline.
- * The sync thread fetches batch N+1 from the server while a second thread
- * parses and stores batch N, so the server's work, libetpan's parsing and
- * ours overlap. Only the store thread touches the store during this phase;
- * batches are handed over through a two-slot queue.
+ * The sync thread fetches and parses batch N+1 while a second thread
+ * stores batch N, so the server's work, the parsing and the store's work
+ * overlap (the store is the longest stage, so everything that does not
+ * need it happens on the sync thread). Only the store thread touches the
+ * store during this phase; batches are handed over through a two-slot
+ * queue.
  */
 #include "sync_int.h"
 
@@ -13,7 +15,7 @@
 
 #include "mime/mime.h"
 
-/* One message as fetched, copied out of libetpan's result. */
+/* One message as fetched, its header already parsed. */
 struct hdr {
 	uint32_t uid;
 	uint32_t flags;
@@ -21,8 +23,7 @@ struct hdr {
 	uint64_t modseq;
 	int64_t internaldate;
 	char *keywords;
-	char *header;
-	size_t header_len;
+	struct mime_envelope env;
 };
 
 struct batch {
@@ -56,7 +57,7 @@ batch_free(struct batch *b)
 		return;
 	for (i = 0; i < b->n; i++) {
 		free(b->v[i].keywords);
-		free(b->v[i].header);
+		mime_envelope_release(&b->v[i].env);
 	}
 	free(b->v);
 	free(b);
@@ -79,36 +80,34 @@ collect(void *ctx, const struct imap_msg *m)
 	h->modseq = m->modseq;
 	h->internaldate = m->internaldate;
 	h->keywords = m->keywords ? xstrdup(m->keywords) : NULL;
-	h->header = m->header ? xstrndup(m->header, m->header_len) : NULL;
-	h->header_len = m->header ? m->header_len : 0;
+	memset(&h->env, 0, sizeof(h->env));
+	if (m->header)
+		mime_parse_envelope(m->header, m->header_len, &h->env, NULL);
 	return 0;
 }
 
 static int
 store_one(struct pipe *p, const struct hdr *h, struct cachet_err *err)
 {
-	struct mime_envelope env = {0};
+	const struct mime_envelope *env = &h->env;
 	struct store_msg row = {0};
 	int r;
 
-	if (h->header)
-		mime_parse_envelope(h->header, h->header_len, &env, NULL);
 	row.folder_id = p->c->folder_id;
 	row.uid = h->uid;
 	row.flags = h->flags;
 	row.keywords = h->keywords;
 	row.modseq = h->modseq;
-	row.date = env.date ? env.date : h->internaldate;
+	row.date = env->date ? env->date : h->internaldate;
 	row.size = h->size;
-	row.from = env.from;
-	row.to = env.to;
-	row.cc = env.cc;
-	row.subject = env.subject;
-	row.message_id = env.message_id;
-	row.in_reply_to = env.in_reply_to;
-	row.references = env.references;
+	row.from = env->from;
+	row.to = env->to;
+	row.cc = env->cc;
+	row.subject = env->subject;
+	row.message_id = env->message_id;
+	row.in_reply_to = env->in_reply_to;
+	row.references = env->references;
 	r = store_msg_put(p->c->st, &row, NULL, err);
-	mime_envelope_release(&env);
 	if (h->uid > p->maxuid)
 		p->maxuid = h->uid;
 	return r;
