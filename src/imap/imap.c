@@ -31,6 +31,28 @@ static const struct {
 	{"STARTTLS", IMAP_CAP_STARTTLS},
 };
 
+/*
+ * The note for a refusal that carries [REFERRAL url] (RFC 2221 for logins,
+ * RFC 2193 for mailboxes), or "" when it carries none. Referrals are never
+ * followed: the server is only quoted, so the user learns where it points.
+ */
+static char *
+referral_note(struct imap *im)
+{
+	struct mailimap_response_info *ri = im->s->imap_response_info;
+	const char *url;
+	char *clean, *note;
+
+	if (ri == NULL || ri->rsp_atom == NULL ||
+	    strcasecmp(ri->rsp_atom, "REFERRAL") != 0)
+		return xstrdup("");
+	url = ri->rsp_value ? ri->rsp_value : "";
+	clean = util_sanitize(url, strlen(url), false, false);
+	note = xasprintf(" (referral to %.200s not followed)", clean);
+	free(clean);
+	return note;
+}
+
 int
 imap_fail(struct imap *im, int r, struct cachet_err *err, const char *what)
 {
@@ -49,9 +71,12 @@ imap_fail(struct imap *im, int r, struct cachet_err *err, const char *what)
 		    what);
 	if (resp != NULL) {
 		char *clean = util_sanitize(resp, strlen(resp), false, false);
-		cachet_err(err, CACHET_E_SERVER, "%s: server said: %.200s",
-		    what, clean);
+		char *note = referral_note(im);
+
+		cachet_err(err, CACHET_E_SERVER, "%s: server said: %.200s%s",
+		    what, clean, note);
 		free(clean);
+		free(note);
 		return CACHET_E_SERVER;
 	}
 	return cachet_err(err, CACHET_E_SERVER, "%s failed (error %d)", what,

@@ -3,11 +3,18 @@
 
   fakeimap.py --port P --mode MODE [--cert C --key K] --log FILE
               [--messages N] [--stall-after K] [--stall-count any|body]
-              [--ready-file F] [--variant V]
+              [--ready-file F] [--variant V] [--referral-port P2]
 
 It listens on 127.0.0.1:P (P = 0: a free port in 22000-23999), prints
 "ready PORT" on stdout (and into --ready-file) once listening, and serves
 connections, each in its own thread, until killed.
+
+The referral modes also listen on 127.0.0.1:P2 (P2 = 0: a free port in
+28600-28699), the place their referrals point to, and log
+"# 0 referral listener on 127.0.0.1:P2" before "ready". That listener
+never answers; it logs "# R connect from ADDR", each line the client
+sends as "R plain <bytes>", and "# R close", so any line starting with
+"# R " or "R " means a client followed a referral.
 
 The log records every byte the client sends, one line per client line:
     N plain <bytes>      N: connection number; received before TLS
@@ -45,6 +52,12 @@ Modes:
                 untagged CAPABILITY before message 3), nospace (no space
                 between message 3's BODY section and its literal, which
                 libetpan refuses too)
+  referral-login    implicit TLS, no AUTH=PLAIN (so a client uses
+                LOGIN); LOGIN and AUTHENTICATE are answered
+                "NO [REFERRAL imap://user@127.0.0.1:P2/] try elsewhere"
+  referral-auth     the same, with AUTH=PLAIN (so AUTHENTICATE PLAIN)
+  referral-select   like stall, but SELECT and EXAMINE are answered
+                "NO [REFERRAL imap://127.0.0.1:P2/INBOX] moved"
 """
 
 import argparse
@@ -715,6 +728,84 @@ class HostileFetch(Mailbox):
         return True
 
 
+# ---- referrals: answers that point at another server -----------------------
+
+class ReferralLogin(Refusing):
+    """Every login is refused with a login referral (RFC 2221)."""
+    caps = "IMAP4rev1 LOGIN-REFERRALS"
+    greeting = b"* OK [CAPABILITY IMAP4rev1 LOGIN-REFERRALS] fake ready\r\n"
+    implicit_tls = True
+    refers = True
+
+    def auth_result(self, tag):
+        self.conn.send(b"%s NO [REFERRAL imap://user@127.0.0.1:%d/] "
+                       b"try elsewhere\r\n" % (tag, ARGS.referral_port))
+
+
+class ReferralAuth(ReferralLogin):
+    caps = "IMAP4rev1 LOGIN-REFERRALS AUTH=PLAIN"
+    greeting = (b"* OK [CAPABILITY IMAP4rev1 LOGIN-REFERRALS AUTH=PLAIN] "
+                b"fake ready\r\n")
+
+
+class ReferralSelect(Mailbox):
+    """Logs in, lists INBOX, and refers its SELECT elsewhere (RFC 2193)."""
+    caps = "IMAP4rev1 MAILBOX-REFERRALS AUTH=PLAIN"
+    refers = True
+
+    def do_SELECT(self, tag, args, ro=False):
+        self.conn.send(b"%s NO [REFERRAL imap://127.0.0.1:%d/INBOX] "
+                       b"moved\r\n" % (tag, ARGS.referral_port))
+
+
+def referral_target(sock, addr):
+    """The server referrals point to: log the connection, never answer."""
+    LOG.write("# R connect from %s:%d" % addr)
+    sock.settimeout(5)
+    pending = b""
+    try:
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            pending += data
+            while b"\n" in pending:
+                i = pending.index(b"\n") + 1
+                LOG.write("R plain %s" % esc(pending[:i]))
+                pending = pending[i:]
+    except OSError:
+        pass
+    if pending:
+        LOG.write("R plain %s" % esc(pending))
+    LOG.write("# R close")
+    sock.close()
+
+
+def referral_listen(port):
+    """Listen for referral_target on port, or on one in 28600-28699."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ports = [port] if port else random.sample(range(28600, 28700), 100)
+    for p in ports:
+        try:
+            s.bind(("127.0.0.1", p))
+            break
+        except OSError:
+            continue
+    else:
+        sys.exit("fakeimap: no free referral port")
+    s.listen(16)
+
+    def loop():
+        while True:
+            c, addr = s.accept()
+            threading.Thread(target=referral_target, args=(c, addr),
+                             daemon=True).start()
+
+    threading.Thread(target=loop, daemon=True).start()
+    return s.getsockname()[1]
+
+
 # ---- server -----------------------------------------------------------------
 
 MODES = {
@@ -722,6 +813,8 @@ MODES = {
     "starttls-bad": StartTlsRefused, "starttls-no": StartTlsNo,
     "inject": Inject, "alert-plain": AlertPlain, "tls-cert": TlsCert,
     "stall": Mailbox, "fetchbad": HostileFetch,
+    "referral-login": ReferralLogin, "referral-auth": ReferralAuth,
+    "referral-select": ReferralSelect,
 }
 
 
@@ -779,6 +872,7 @@ def main():
                    choices=("oversized", "wronglen", "garbage", "interleave",
                             "bye", "no", "unknownitem", "capability",
                             "nospace"))
+    p.add_argument("--referral-port", type=int, default=0)
     ARGS = p.parse_args()
     ARGS.ctx = None
     if ARGS.cert:
@@ -797,6 +891,10 @@ def main():
     s = listen(ARGS.port)
     port = s.getsockname()[1]
     LOG.write("# 0 listening on 127.0.0.1:%d mode %s" % (port, ARGS.mode))
+    if getattr(MODES[ARGS.mode], "refers", False):
+        ARGS.referral_port = referral_listen(ARGS.referral_port)
+        LOG.write("# 0 referral listener on 127.0.0.1:%d"
+                  % ARGS.referral_port)
     if ARGS.ready_file:
         with open(ARGS.ready_file, "w") as f:
             f.write("ready %d\n" % port)
