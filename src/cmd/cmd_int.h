@@ -111,6 +111,12 @@ int cmd_keyorigin_record(const char *const *fprs, size_t n,
 void cmd_keyorigin_apply(struct crypto_key *keys, size_t n);
 /* Fetch the WKD key data for addr (cmd_wkd.c): *url gets the URL that
  * answered. Owned. */
+/*
+ * A crypto_passphrase_fn for engines a command opens itself: the calling
+ * thread's prompt (cmd_set_passphrase_fn), or a refusal. One try per
+ * operation: such engines are not wrapped to ask again.
+ */
+int cmd_passphrase_ask(void *ctx, const char *hint, char *buf, size_t len);
 int cmd_wkd_fetch(const char *addr, const atomic_bool *cancel, char **data,
     size_t *len, char **url, struct cachet_err *err);
 /* WKD's HASH of a local part: z-base-32 of the SHA-1 of its lower-case

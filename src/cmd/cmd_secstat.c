@@ -151,6 +151,13 @@ ask_passphrase(void *ctx, const char *hint, char *buf, size_t len)
 	return rc;
 }
 
+int
+cmd_passphrase_ask(void *ctx, const char *hint, char *buf, size_t len)
+{
+	(void)ctx;
+	return ask_passphrase(&tls, hint, buf, len);
+}
+
 void
 cmd_set_passphrase_fn(crypto_passphrase_fn fn, void *ctx)
 {

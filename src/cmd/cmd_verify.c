@@ -152,6 +152,8 @@ open_engine(const char *name, enum crypto_proto proto, const char *ca_file,
 
 	o.allow_network = allow_network;
 	o.ca_file = ca_file;
+	/* A protected key is asked for on the terminal, once. */
+	o.passphrase = cmd_passphrase_ask;
 	if (proto == CRYPTO_PROTO_SMIME && strcmp(name, "openssl") == 0)
 		o.store_dir = store = store_account_dir(".smime");
 	if (crypto_engine_open(&e, name, proto, &o, &err) != 0) {

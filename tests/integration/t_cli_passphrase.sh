@@ -157,6 +157,40 @@ assert_contains "$T/send.err" "nothing was sent"
 assert_eq "$(outbox_list | grep -c "Signed on the command line")" 1 \
     "messages in the outbox"
 
+# (d) cachet show of a message encrypted to the protected key asks once
+# on the terminal and shows the decrypted text; without a terminal it
+# shows no plaintext and waits for nothing.
+printf 'Content-Type: text/plain\n\nsecret body line 42\n' |
+    gpg --batch --no-tty --armor --trust-model always \
+    --recipient demo@example.org --encrypt >"$T/enc.asc" 2>>"$T/gpg.log" ||
+    fail "gpg --encrypt"
+{
+	printf 'From: Demo User <demo@example.org>\nTo: demo@example.org\n'
+	printf 'Subject: Encrypted to a protected key\nMIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/encrypted;'
+	printf ' protocol="application/pgp-encrypted"; boundary="b1"\n\n'
+	printf -- '--b1\nContent-Type: application/pgp-encrypted\n\n'
+	printf 'Version: 1\n\n--b1\nContent-Type: application/octet-stream\n\n'
+	cat "$T/enc.asc"
+	printf -- '\n--b1--\n'
+} >"$T/enc.eml"
+start=$(date +%s)
+timeout 30 setsid -w "$CACHET" -c "$T/cfg" show "$T/enc.eml" </dev/null \
+    >"$T/show.out" 2>"$T/show.err" || true
+[ $(($(date +%s) - start)) -lt 15 ] || fail "show without a terminal waited"
+assert_contains "$T/show.out" "Encrypted to a protected key"
+assert_not_contains "$T/show.out" "secret body line 42"
+tty_run "$CACHET -c $T/cfg show $T/enc.eml"
+ui_wait "Passphrase for"
+ui_keys -l "$PW"
+ui_absent "$PW"
+ui_keys Enter
+ui_wait "secret body line 42"
+ui_wait "EXITED 0"
+assert_pane_clean
+ui_stop
+forget
+
 # (c) S/MIME through gpgsm: cachet unlocks the protected key in gpg-agent
 # with the same prompt; the agent's own pinentry (a script that leaves a
 # mark) never runs. A key store of its own, so that OpenPGP is not used.
