@@ -14,18 +14,6 @@
 #define URI_MAX (64 * 1024)	/* longer links are refused */
 #define FIELDS_MAX 64		/* hname=hvalue pairs looked at */
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode s[0..len) into owned UTF-8 without NULs; NULL if not. */
 static char *
 pct_decode(const char *s, size_t len)
@@ -36,8 +24,8 @@ pct_decode(const char *s, size_t len)
 
 	for (i = 0; i < len; i++) {
 		if (s[i] == '%' && i + 2 < len &&
-		    (hi = hexval(s[i + 1])) >= 0 &&
-		    (lo = hexval(s[i + 2])) >= 0) {
+		    (hi = util_hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = util_hexval((unsigned char)s[i + 2])) >= 0) {
 			buf_addc(&b, (char)(hi * 16 + lo));
 			i += 2;
 		} else {

@@ -34,18 +34,6 @@ extern char **environ;
 static const char sethash[] = "SETHASH --hash=sha256 "
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* ------------------------------------------------------------ gpgconf */
 
 /* Wait for pid; its exit status, or -1. */
@@ -119,8 +107,8 @@ unescape(char *s)
 			*w++ = *r++;
 			continue;
 		}
-		if ((hi = hexval((unsigned char)r[1])) < 0 ||
-		    (lo = hexval((unsigned char)r[2])) < 0 || hi + lo == 0)
+		if ((hi = util_hexval((unsigned char)r[1])) < 0 ||
+		    (lo = util_hexval((unsigned char)r[2])) < 0 || hi + lo == 0)
 			return false;
 		*w++ = (char)(hi * 16 + lo);
 		r += 3;

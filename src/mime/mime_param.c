@@ -37,17 +37,6 @@ param_add(struct param_set *ps, const char *name, const char *value)
 	}
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Append an RFC 2231 value, percent-decoded; the first carries charset. */
 static void
 ext_value(struct buf *raw, const char *v, bool first, char **charset)
@@ -62,8 +51,8 @@ ext_value(struct buf *raw, const char *v, bool first, char **charset)
 		v = q2 + 1;	/* the language between the quotes is unused */
 	}
 	for (; *v; v++) {
-		if (*v == '%' && (hi = hexval((unsigned char)v[1])) >= 0 &&
-		    (lo = hexval((unsigned char)v[2])) >= 0) {
+		if (*v == '%' && (hi = util_hexval((unsigned char)v[1])) >= 0 &&
+		    (lo = util_hexval((unsigned char)v[2])) >= 0) {
 			buf_addc(raw, (char)(hi * 16 + lo));
 			v += 2;
 		} else {

@@ -7,6 +7,18 @@
 #include <stdio.h>
 #include <string.h>
 
+int
+util_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 size_t
 util_utf8_decode(const unsigned char *s, size_t n, unsigned *cpp)
 {

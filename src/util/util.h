@@ -100,6 +100,8 @@ bool util_streq(const char *a, const char *b);	/* NULL-safe */
  * *cp gets the code point (cp may be NULL).
  */
 size_t util_utf8_decode(const unsigned char *s, size_t n, unsigned *cp);
+/* The value of a hexadecimal digit (either case), or -1. */
+int util_hexval(int c);
 
 /*
  * Make hostile text safe to draw on a terminal. Valid UTF-8 is kept;
