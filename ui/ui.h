@@ -367,19 +367,22 @@ void view_index_forget(struct ui *ui, int64_t id);
 /*
  * Thread order (view_index_threads.c): build the model of the current
  * folder when it is missing or messages came or went since, keeping the
- * threads that were collapsed.
+ * threads that were collapsed. A rebuild runs in the background (see
+ * below) while the tree shown stays; built here and now only when no
+ * thread can be started.
  */
 void view_index_threads(struct ui *ui);
 /* Collapse or expand the selected thread, or all (toggle-collapse/all). */
 void view_index_collapse(struct ui *ui, bool all);
 /*
- * The first build of a folder's threads runs on its own thread with its
- * own store connection. _want switches to thread order: at once when the
- * model is there, else it starts the build and the flat order stays
- * until _poll, called on every loop turn, sees it done (true while one
- * runs). _cancel goes back to the flat order (a build left running is
- * kept for next time if its folder is still shown). _stop waits for a
- * build still running (the UI is closing).
+ * A build of a folder's threads runs on its own thread with its own
+ * store connection, one at a time. _want switches to thread order: at
+ * once when the model is there, else it starts the first build and the
+ * flat order stays until _poll, called on every loop turn, sees it done
+ * (true while one runs); _poll also puts a finished rebuild in place.
+ * _cancel goes back to the flat order (a build left running is kept for
+ * next time if its folder is still shown). _stop waits for a build
+ * still running (the UI is closing).
  */
 void view_index_threads_want(struct ui *ui);
 void view_index_threads_cancel(struct ui *ui);

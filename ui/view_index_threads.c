@@ -4,9 +4,12 @@
  * again only when messages came or went (the store's thread stamp); the
  * model keeps ids and tree links, and the rows on screen are read by id.
  * Collapsed threads stay collapsed across rebuilds. UI thread, but for
- * the first build of a folder: it runs on a thread of its own (job_main)
- * with its own store connection, and hands the whole model over when
- * done, while the UI shows the flat order.
+ * the builds: each runs on a thread of its own (job_main) with its own
+ * store connection, and hands the whole model over when done. While the
+ * first build of a folder runs the UI shows the flat order; while a
+ * rebuild runs it keeps the tree it has (a row whose message is gone
+ * since reads as such). Only when no thread can be started is a folder
+ * threaded on the UI thread itself.
  */
 #include "ui.h"
 
@@ -157,32 +160,6 @@ threads_build(struct ui *ui, struct store *st, int64_t folder_id)
 }
 
 void
-view_index_threads(struct ui *ui)
-{
-	struct ui_index *x = &ui->idx;
-	const struct store_folder *f = account_folder(ui);
-	struct store_thread_stamp stamp;
-	struct cachet_err err;
-	struct store *st;
-
-	if (f == NULL) {
-		model_thread_release(&x->threads);
-		return;
-	}
-	st = account_current(ui)->st;
-	/* The stamp costs nothing while the database has not changed. */
-	if (x->threads_valid && x->threads_folder == f->id) {
-		if (store_thread_stamp(st, f->id, &stamp, &err) != 0) {
-			ui_error(ui, "%s", err.msg);
-			return;
-		}
-		if (memcmp(&stamp, &x->threads_stamp, sizeof(stamp)) == 0)
-			return;
-	}
-	threads_build(ui, st, f->id);
-}
-
-void
 view_index_collapse(struct ui *ui, bool all)
 {
 	struct ui_index *x = &ui->idx;
@@ -259,14 +236,65 @@ job_start(struct ui *ui, const struct store_folder *f)
 	return true;
 }
 
+static bool
+threads_ready(const struct ui_index *x, const struct store_folder *f)
+{
+	return x->threads_valid && x->threads_folder == f->id;
+}
+
+void
+view_index_threads(struct ui *ui)
+{
+	struct ui_index *x = &ui->idx;
+	const struct store_folder *f = account_folder(ui);
+	struct store_thread_stamp stamp;
+	struct cachet_err err;
+	struct store *st;
+
+	if (f == NULL) {
+		model_thread_release(&x->threads);
+		return;
+	}
+	st = account_current(ui)->st;
+	if (threads_ready(x, f)) {
+		/* A build running: its end looks at the stamp again. */
+		if (x->job != NULL)
+			return;
+		/* The stamp costs nothing while the database is unchanged. */
+		if (store_thread_stamp(st, f->id, &stamp, &err) != 0) {
+			ui_error(ui, "%s", err.msg);
+			return;
+		}
+		if (memcmp(&stamp, &x->threads_stamp, sizeof(stamp)) == 0)
+			return;
+		/* Messages came or went: the tree shown stays until then. */
+		if (job_start(ui, f))
+			return;
+	}
+	threads_build(ui, st, f->id);
+}
+
+/* The message under the cursor, or the one a change asked to follow. */
+static int64_t
+threads_cursor(struct ui *ui)
+{
+	const struct store_msg *m;
+
+	if (ui->idx.keep_id != 0)
+		return ui->idx.keep_id;
+	m = view_index_current(ui);
+	return m != NULL ? m->id : 0;
+}
+
 /* Keep the cursor's message while the order changes. */
 static void
 threads_show(struct ui *ui, bool threaded)
 {
 	struct ui_index *x = &ui->idx;
-	int64_t at;
+	int64_t at, keep = threads_cursor(ui);
 
 	view_index_invalidate(ui);
+	x->keep_id = keep;
 	x->threaded = threaded;
 	x->threading = false;
 	/* The tree is there: straight to the message, scrolled to it. */
@@ -276,6 +304,59 @@ threads_show(struct ui *ui, bool threaded)
 		x->keep_id = 0;
 	}
 	ui_dirty(ui, UI_DIRTY_MAIN | UI_DIRTY_STATUS);
+}
+
+/*
+ * The cursor back on message id in the new tree, or on the root of its
+ * thread when that is collapsed; a message gone leaves the cursor where
+ * it was, on the row that took its place.
+ */
+static void
+threads_follow(struct ui_index *x, int64_t id)
+{
+	int64_t at, r;
+
+	if (id == 0)
+		return;
+	if ((at = model_thread_find(&x->threads, id)) < 0 &&
+	    (r = model_thread_find_row(&x->threads, id)) >= 0)
+		at = model_thread_find(&x->threads, x->threads.rows[
+		    model_thread_root(&x->threads, (size_t)r)].id);
+	if (at < 0)
+		return;
+	x->sel = (uint32_t)at;
+	x->keep_id = 0;
+}
+
+/*
+ * A rebuild is done: the new tree replaces the one shown, on the same
+ * message. The counts are read again, and with them the stamp: messages
+ * that came or went while it ran start the next rebuild.
+ */
+static void
+job_swap(struct ui *ui, struct ui_thread_job *j)
+{
+	struct ui_index *x = &ui->idx;
+	int64_t cur = 0;
+
+	if (x->threaded && !x->searching)
+		cur = threads_cursor(ui);
+	if (x->threaded)
+		view_index_invalidate(ui);
+	threads_install(x, &j->threads, j->folder_id, &j->stamp);
+	threads_follow(x, cur);
+	ui_dirty(ui, UI_DIRTY_MAIN | UI_DIRTY_STATUS);
+}
+
+static void
+job_failed(struct ui *ui, struct ui_thread_job *j)
+{
+	struct ui_index *x = &ui->idx;
+
+	if (x->threading || x->threaded)
+		ui_error(ui, "threads: %s", j->err.msg);
+	x->threading = false;
+	ui_dirty(ui, UI_DIRTY_STATUS);
 }
 
 /* The build ended: its model for the folder still shown, else dropped. */
@@ -289,31 +370,21 @@ job_finish(struct ui *ui)
 	pthread_join(j->tid, NULL);
 	x->job = NULL;
 	if (f == NULL || j->acct != ui->cur_acct || j->folder_id != f->id) {
-		job_free(j);
-		return;
-	}
-	if (j->rc != 0) {
-		if (x->threading)
-			ui_error(ui, "threads: %s", j->err.msg);
-		x->threading = false;
-		ui_dirty(ui, UI_DIRTY_STATUS);
-		job_free(j);
-		return;
-	}
-	if (x->threaded)
-		view_index_invalidate(ui);
-	threads_install(x, &j->threads, j->folder_id, &j->stamp);
-	job_free(j);
-	if (x->threading) {
+		/* The tree shown, if any, is looked at again. */
+		if (x->threaded) {
+			view_index_invalidate(ui);
+			ui_dirty(ui, UI_DIRTY_MAIN | UI_DIRTY_STATUS);
+		}
+	} else if (j->rc != 0) {
+		job_failed(ui, j);
+	} else if (x->threading) {
+		threads_install(x, &j->threads, j->folder_id, &j->stamp);
 		threads_show(ui, true);
 		ui_message(ui, "threads");
+	} else {
+		job_swap(ui, j);
 	}
-}
-
-static bool
-threads_ready(const struct ui_index *x, const struct store_folder *f)
-{
-	return x->threads_valid && x->threads_folder == f->id;
+	job_free(j);
 }
 
 void
