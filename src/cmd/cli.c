@@ -20,7 +20,7 @@
 #include "store/store.h"
 #include "sync/sync.h"
 
-static volatile sig_atomic_t stop_flag;
+static atomic_int stop_flag;
 static const struct config *current_config;
 
 const struct config *
@@ -338,7 +338,7 @@ cmd_main(int argc, char **argv, cmd_ui_fn ui)
 	return run_ui(config_path, only, offline, NULL, ui);
 }
 
-volatile sig_atomic_t *
+atomic_int *
 cmd_stop_flag(void)
 {
 	struct sigaction sa = {0};

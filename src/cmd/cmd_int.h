@@ -17,7 +17,7 @@ const struct config *cmd_config(void);
 void cmd_set_config(const struct config *cfg);
 unsigned cmd_disabled_caps(void);
 /* Install SIGINT/SIGTERM handlers that set the returned flag. */
-volatile sig_atomic_t *cmd_stop_flag(void);
+atomic_int *cmd_stop_flag(void);
 int cmd_sync(const char *config_path, int argc, char **argv);
 void cmd_workers_start(const struct config *cfg, const char *only);
 void cmd_workers_stop(void);

@@ -77,7 +77,7 @@ before_round(void *ctx, struct store *st)
 
 static int
 sync_one(const struct config_account *a, bool watch, bool quiet,
-    volatile sig_atomic_t *stop)
+    atomic_int *stop)
 {
 	struct progress pr = {.account = a->name, .acct = a, .quiet = quiet};
 	struct sync_opts o = {
@@ -130,7 +130,7 @@ cmd_sync(const char *config_path, int argc, char **argv)
 	struct cachet_err err = {0};
 	struct config cfg = {0};
 	bool watch = false, quiet = false;
-	volatile sig_atomic_t *stop;
+	atomic_int *stop;
 	char *def = NULL;
 	int ch, r, worst = 0;
 	size_t i;

@@ -28,7 +28,7 @@ static struct worker workers[MAX_WORKERS];
 static size_t nworkers;
 static char status[256];
 static unsigned generation;
-static volatile sig_atomic_t stop;
+static atomic_int stop;
 
 static void
 set_status(const char *account, const char *text)

@@ -19,6 +19,7 @@
 #define CACHET_SYNC_H
 
 #include <signal.h>
+#include <stdatomic.h>
 
 #include "config/config.h"
 #include "store/store.h"
@@ -54,7 +55,7 @@ struct sync_opts {
 	 */
 	void (*before_round)(void *ctx, struct store *st);
 	/* --watch: set to non-zero (e.g. from a signal handler) to stop. */
-	volatile sig_atomic_t *stop;
+	atomic_int *stop;	/* lock-free: set from signal handlers too */
 };
 
 /* One full sync of the account into st. */
