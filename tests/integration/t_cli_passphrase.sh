@@ -14,44 +14,19 @@
 . "$(dirname "$0")/../lib/env.sh"
 . "$top/tests/lib/sync.sh"
 . "$top/tests/lib/tmux.sh"
+. "$top/tests/lib/gnupg.sh"
+. "$top/tests/lib/passphrase.sh"
 
 PW='Pass-Phrase-3vR9tQ'
 BAD='Wrong-Guess-8nL4kD'
-GNUPGHOME=$T/g
-export GNUPGHOME
 on_exit() {
 	ui_stop
-	gpgconf --homedir "$GNUPGHOME" --kill all 2>/dev/null || true
+	gnupg_stop
 }
-mkdir -m 700 "$GNUPGHOME"
 # No pinentry can ever appear: only loopback (cachet's prompt) can unlock.
-printf 'pinentry-program /nonexistent\nallow-loopback-pinentry\n' \
-    >"$GNUPGHOME/gpg-agent.conf"
-gpg --batch --no-tty --pinentry-mode loopback --passphrase "$PW" \
-    --quick-gen-key 'Demo User <demo@example.org>' default default never \
-    2>"$T/gpg.log" || fail "gpg --quick-gen-key"
-# Forget the passphrase the key was made with.
-forget() {
-	gpgconf --homedir "$GNUPGHOME" --kill gpg-agent
-}
-forget
+pw_openpgp_home "$T/g" "$PW"
 
-# A loopback port in our range that nothing listens on.
-closed=$("$PYTHON" - <<'PY'
-import random, socket
-for _ in range(200):
-    p = random.randint(20000, 29999)
-    s = socket.socket()
-    try:
-        s.connect(("127.0.0.1", p))
-    except OSError:
-        print(p)
-        break
-    finally:
-        s.close()
-PY
-)
-[ -n "$closed" ] || fail "no closed port found"
+closed=$(closed_port) || fail "no closed port found"
 
 u=$(new_user clipass)
 write_config "$T/cfg" work "$u" "from=Demo User <demo@example.org>" \
@@ -72,18 +47,6 @@ tty_run() {	# command line
 	    "LANG=C.UTF-8; export LANG; $1; echo EXITED \$?; sleep 30"
 }
 
-# The screen and everything scrolled off it.
-pane_all() {
-	tmux_ capture-pane -p -S - -E - -t ui
-}
-
-# Neither passphrase is on the screen or in the scrollback.
-assert_pane_clean() {
-	pane_all >"$T/pane.txt"
-	assert_not_contains "$T/pane.txt" "$PW"
-	assert_not_contains "$T/pane.txt" "$BAD"
-}
-
 # Type a wrong passphrase, then the right one.
 answer_bad_then_good() {
 	ui_wait "Passphrase for"
@@ -102,19 +65,12 @@ answer_bad_then_good() {
 tty_run "$CACHET -c $T/cfg send --sign $T/msg.eml"
 answer_bad_then_good
 ui_wait "EXITED 75"
-assert_pane_clean
+pw_assert_pane_clean "$PW" "$BAD"
 ui_stop
 outbox_list >"$T/outbox.1"
 assert_contains "$T/outbox.1" "Signed on the command line"
-out=$(grep -l -r "Signed on the command line" \
-    "$(store_of work)/outbox" | head -n 1)
-[ -n "$out" ] || fail "no outbox file holds the message"
-"$CACHET" -c "$T/cfg" verify "$out" >"$T/verify.out" 2>&1 || {
-	cat "$T/verify.out" >&2
-	fail "cachet verify of the outbox file failed"
-}
-assert_contains "$T/verify.out" "verdict: signed"
-forget
+pw_verify_outbox "Signed on the command line" verify
+gnupg_forget
 
 # (b) Ctrl-C at the prompt: the command ends, nothing is queued, and the
 # terminal echoes what is typed again. The shell traps SIGINT (cachet
@@ -131,11 +87,11 @@ grep -x -q "echo" "$T/ctrlc.screen" || {
 	cat "$T/ctrlc.screen" >&2
 	fail "the terminal does not echo after Ctrl-C at the prompt"
 }
-assert_pane_clean
+pw_assert_pane_clean "$PW" "$BAD"
 ui_stop
 assert_eq "$(outbox_list | grep -c "Signed on the command line")" 1 \
     "messages in the outbox"
-forget
+gnupg_forget
 
 # No terminal (no controlling one, stdin not one): refused at once with
 # an error, nothing waits, nothing is queued.
@@ -187,34 +143,15 @@ ui_absent "$PW"
 ui_keys Enter
 ui_wait "secret body line 42"
 ui_wait "EXITED 0"
-assert_pane_clean
+pw_assert_pane_clean "$PW" "$BAD"
 ui_stop
-forget
+gnupg_forget
 
 # (c) S/MIME through gpgsm: cachet unlocks the protected key in gpg-agent
 # with the same prompt; the agent's own pinentry (a script that leaves a
 # mark) never runs. A key store of its own, so that OpenPGP is not used.
-gpgconf --homedir "$GNUPGHOME" --kill all 2>/dev/null || true
-GNUPGHOME=$T/s
-export GNUPGHOME
-mkdir -m 700 "$GNUPGHOME"
-keys=$top/src/demo/keys
-printf '#!/bin/sh\ntouch "%s/pinentry.used"\nexit 1\n' "$T" >"$T/pinentry.sh"
-chmod 755 "$T/pinentry.sh"
-printf 'pinentry-program %s/pinentry.sh\n' "$T" >"$GNUPGHOME/gpg-agent.conf"
-printf 'disable-dirmngr\n' >"$GNUPGHOME/gpgsm.conf"
-cp "$keys/trustlist.txt" "$GNUPGHOME/"
-printf '%s\n' "$PW" | openssl pkcs12 -export -legacy \
-    -in "$keys/smime-demo.crt.pem" -inkey "$keys/smime-demo.key.pem" \
-    -passout stdin -out "$T/smime-pw.p12" 2>>"$T/gpg.log" ||
-    fail "openssl pkcs12 -export"
-gpgsm --batch --import "$keys/smime-ca.crt.pem" 2>>"$T/gpg.log" ||
-    fail "gpgsm --import of the CA"
-printf '%s\n' "$PW" | gpgsm --batch --pinentry-mode loopback \
-    --passphrase-fd 0 --import "$T/smime-pw.p12" 2>>"$T/gpg.log" ||
-    fail "gpgsm --import of the key"
-rm -f "$T/smime-pw.p12"
-forget
+gnupg_stop
+pw_smime_home "$T/s" "$PW"
 rm -f "$T/pinentry.used"
 printf 'To: Nobody <nobody@example.net>\nSubject: %s\n\n%s\n' \
     "S/MIME on the command line" "signed body line" >"$T/smime.eml"
@@ -224,18 +161,11 @@ assert_contains "$T/smime.err" "nothing was sent"
 tty_run "$CACHET -c $T/cfg send --sign --smime <$T/smime.eml"
 answer_bad_then_good
 ui_wait "EXITED 75"
-assert_pane_clean
+pw_assert_pane_clean "$PW" "$BAD"
 ui_stop
-out=$(grep -l -r "pkcs7-signature" "$(store_of work)/outbox" | head -n 1)
-[ -n "$out" ] || fail "no outbox file holds an S/MIME signed message"
-assert_contains "$out" "S/MIME on the command line"
-"$CACHET" -c "$T/cfg" verify "$out" >"$T/verify-smime.out" 2>&1 || {
-	cat "$T/verify-smime.out" >&2
-	fail "cachet verify of the S/MIME outbox file failed"
-}
-assert_contains "$T/verify-smime.out" "verdict: signed"
+pw_verify_outbox "pkcs7-signature" verify-smime
+assert_contains "$PW_OUT" "S/MIME on the command line"
 [ ! -e "$T/pinentry.used" ] || fail "gpg-agent started its own pinentry"
 
 # Nothing under the test directory holds a passphrase.
-leaks=$(grep -r -l -F -e "$PW" -e "$BAD" "$T" 2>/dev/null || true)
-[ -z "$leaks" ] || fail "a passphrase was written to: $leaks"
+pw_assert_no_leak "$PW" "$BAD"

@@ -7,15 +7,14 @@
 # block follows, q closes it. Also `cachet keys --trust FPR LEVEL`.
 . "$(dirname "$0")/../lib/env.sh"
 . "$top/tests/lib/tmux.sh"
+. "$top/tests/lib/gnupg.sh"
 
 K=$top/src/demo/keys
-GNUPGHOME=$T/g
-export GNUPGHOME
 on_exit() {
 	ui_stop
-	gpgconf --homedir "$GNUPGHOME" --kill all 2>/dev/null || true
+	gnupg_stop
 }
-mkdir -m 700 "$GNUPGHOME"
+gnupg_home "$T/g"
 printf 'no-auto-key-retrieve\nauto-key-locate local\n' >"$GNUPGHOME/gpg.conf"
 echo disable-dirmngr >"$GNUPGHOME/gpgsm.conf"
 cp "$K/trustlist.txt" "$GNUPGHOME/"

@@ -13,91 +13,31 @@
 . "$(dirname "$0")/../lib/env.sh"
 . "$top/tests/lib/sync.sh"
 . "$top/tests/lib/tmux.sh"
+. "$top/tests/lib/gnupg.sh"
 
-GNUPGHOME=$T/g
-export GNUPGHOME
 on_exit() {
 	ui_stop
-	gpgconf --homedir "$GNUPGHOME" --kill all 2>/dev/null || true
+	gnupg_stop
 }
-mkdir -m 700 "$GNUPGHOME"
-keys=$top/src/demo/keys
-gpg --batch --no-tty --import "$keys/demo.sec.asc" "$keys/alice.pub.asc" \
-    2>"$T/gpg.log" || fail "gpg --import"
-gpg --batch --no-tty --import-ownertrust "$keys/ownertrust.txt" \
-    2>>"$T/gpg.log" || fail "gpg --import-ownertrust"
-gpg --batch --no-tty --check-trustdb 2>>"$T/gpg.log" || true
+gnupg_home "$T/g"
+gnupg_import_demo
 
 # The messages: a plain one, one signed by the user, one encrypted to him.
 mkdir "$T/mail"
-"$PYTHON" - "$T/mail" <<'PY' || fail "cannot make the messages"
-import subprocess, sys
+gnupg_python "$T/mail" <<'PY' || fail "cannot make the messages"
+import sys
+from pgpmime import encrypted, put, signed, text
 out = sys.argv[1]
 
-def gpg(*args, data):
-    return subprocess.run(["gpg", "--batch", "--no-tty", "--armor",
-                           "--trust-model", "always"] + list(args),
-                          input=data, check=True,
-                          capture_output=True).stdout
-
-def crlf(b):
-    return b.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-
-def text(s):
-    return b'Content-Type: text/plain; charset=utf-8\n\n' + s + b'\n'
-
-def signed(part):
-    sig = gpg("--detach-sign", "--digest-algo", "SHA256",
-              "-u", "demo@example.org", data=crlf(part))
-    return (b'Content-Type: multipart/signed; micalg=pgp-sha256;\n'
-            b' protocol="application/pgp-signature"; boundary="s1"\n\n'
-            b'--s1\n' + part + b'\n--s1\n'
-            b'Content-Type: application/pgp-signature\n\n' + sig +
-            b'\n--s1--\n')
-
-def encrypted(part):
-    enc = gpg("--encrypt", "-r", "demo@example.org", data=crlf(part))
-    return (b'Content-Type: multipart/encrypted;\n'
-            b' protocol="application/pgp-encrypted"; boundary="e1"\n\n'
-            b'--e1\nContent-Type: application/pgp-encrypted\n\n'
-            b'Version: 1\n\n--e1\n'
-            b'Content-Type: application/octet-stream\n\n' + enc +
-            b'\n--e1--\n')
-
-def put(name, sender, subject, entity, day):
-    head = ('From: %s\n'
-            'To: Demo User <demo@example.org>\n'
-            'Subject: %s\n'
-            'Date: %d Nov 2026 10:00:00 +0000\n'
-            'Message-ID: <%s@example.org>\n'
-            'MIME-Version: 1.0\n' % (sender, subject, day, name)).encode()
-    with open("%s/%s.eml" % (out, name), "wb") as f:
-        f.write(head + entity)
-
-put("plain", "Alice Example <alice@example.org>", "Original note",
+put(out, "plain", "Alice Example <alice@example.org>", "Original note",
     text(b"line one of the original"), 2)
-put("signed", "Demo User <demo@example.org>", "Signed note",
+put(out, "signed", "Demo User <demo@example.org>", "Signed note",
     signed(text(b"signed words here")), 3)
-put("secret", "Demo User <demo@example.org>", "Secret note",
+put(out, "secret", "Demo User <demo@example.org>", "Secret note",
     encrypted(text(b"the secret words")), 4)
 PY
 
-# A loopback port in our range that nothing listens on.
-closed=$("$PYTHON" - <<'PY'
-import random, socket
-for _ in range(200):
-    p = random.randint(20000, 29999)
-    s = socket.socket()
-    try:
-        s.connect(("127.0.0.1", p))
-    except OSError:
-        print(p)
-        break
-    finally:
-        s.close()
-PY
-)
-[ -n "$closed" ] || fail "no closed port found"
+closed=$(closed_port) || fail "no closed port found"
 
 u=$(new_user compose)
 imapctl append "$u" "$(password_of "$u")" INBOX "$T/mail/plain.eml" \

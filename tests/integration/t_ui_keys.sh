@@ -8,41 +8,26 @@
 # and imports nothing. The messages come through the test Dovecot.
 . "$(dirname "$0")/../lib/env.sh"
 . "$top/tests/lib/tmux.sh"
+. "$top/tests/lib/gnupg.sh"
 
 G=$T/g
 on_exit() {
 	ui_stop
-	for h in "$G" "$T/ka" "$T/kb1" "$T/kb2"; do
-		[ -d "$h" ] && GNUPGHOME=$h gpgconf --kill all 2>/dev/null
-	done
-	return 0
+	gnupg_stop
 }
-mkdir -p -m 700 "$G" "$T/ka" "$T/kb1" "$T/kb2"
+gnupg_home "$G" "$T/ka" "$T/kb1" "$T/kb2"
 printf 'no-auto-key-retrieve\nauto-key-locate local\n' >"$G/gpg.conf"
 printf 'disable-dirmngr\n' >"$G/gpgsm.conf"
-GNUPGHOME=$G
-export GNUPGHOME
 # locate-key must not reach anything: every name goes to a closed port.
 CACHET_WKD_CONNECT_TO="::127.0.0.1:26449"
 export CACHET_WKD_CONNECT_TO
 
-gen() {	# home uid
-	gpg --homedir "$1" --batch --passphrase '' --quick-gen-key "$2" \
-	    default default never 2>>"$T/gpg.log" || fail "gpg key for $2"
-}
-fpr_of() {	# home
-	gpg --homedir "$1" --batch --with-colons --list-keys |
-	    awk -F: '/^fpr:/ { print $10; exit }'
-}
-has_key() {	# fpr
-	gpg --batch --no-tty --list-keys "$1" >/dev/null 2>&1
-}
-gen "$T/ka" "Alice <alice@example.test>"
-gen "$T/kb1" "Bob <bob@example.test>"
-gen "$T/kb2" "Bob Again <bob@example.test>"
-ALICE=$(fpr_of "$T/ka")
-BOB1=$(fpr_of "$T/kb1")
-BOB2=$(fpr_of "$T/kb2")
+gnupg_new_key "$T/ka" "Alice <alice@example.test>"
+gnupg_new_key "$T/kb1" "Bob <bob@example.test>"
+gnupg_new_key "$T/kb2" "Bob Again <bob@example.test>"
+ALICE=$(gnupg_fpr "$T/ka")
+BOB1=$(gnupg_fpr "$T/kb1")
+BOB2=$(gnupg_fpr "$T/kb2")
 # Bob's first key is known already.
 gpg --homedir "$T/kb1" --batch --armor --export |
     gpg --batch --no-tty --import 2>>"$T/gpg.log" || fail "import bob"
@@ -106,7 +91,7 @@ ui_keys Enter
 ui_wait "here it is"
 ui_keys I
 ui_wait "import: 1 key imported"
-has_key "$ALICE" || fail "alice's key was not imported"
+gnupg_has_key "$ALICE" || fail "alice's key was not imported"
 ui_keys q
 ui_wait "Bob with a new key"
 
@@ -120,12 +105,12 @@ short=$(printf '%s' "$BOB1" | cut -c25-40)
 ui_wait "bob@example.test already has key $short; import another? (y/n)"
 ui_keys n
 ui_wait "not imported"
-has_key "$BOB2" && fail "bob's new key came in after n"
+gnupg_has_key "$BOB2" && fail "bob's new key came in after n"
 ui_keys I
 ui_wait "import another? (y/n)"
 ui_keys y
 ui_wait "import: 1 key imported"
-has_key "$BOB2" || fail "bob's new key was not imported after y"
+gnupg_has_key "$BOB2" || fail "bob's new key was not imported after y"
 ui_keys q
 
 # 3. The key view: origins, then set-trust on Alice's key.

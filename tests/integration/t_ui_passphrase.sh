@@ -15,34 +15,24 @@
 . "$(dirname "$0")/../lib/env.sh"
 . "$top/tests/lib/sync.sh"
 . "$top/tests/lib/tmux.sh"
+. "$top/tests/lib/gnupg.sh"
+. "$top/tests/lib/passphrase.sh"
 
 PW='Pass-Phrase-7qK2xZ'
 BAD='Wrong-Guess-5mJ8wY'
-GNUPGHOME=$T/g
-export GNUPGHOME
 on_exit() {
 	ui_stop
-	gpgconf --homedir "$GNUPGHOME" --kill all 2>/dev/null || true
+	gnupg_stop
 }
-mkdir -m 700 "$GNUPGHOME"
 # No pinentry can ever appear: only loopback (cachet's prompt) can unlock.
-printf 'pinentry-program /nonexistent\nallow-loopback-pinentry\n' \
-    >"$GNUPGHOME/gpg-agent.conf"
-gpg --batch --no-tty --pinentry-mode loopback --passphrase "$PW" \
-    --quick-gen-key 'Demo User <demo@example.org>' default default never \
-    2>"$T/gpg.log" || fail "gpg --quick-gen-key"
-# Forget the passphrase the key was made with.
-forget() {
-	gpgconf --homedir "$GNUPGHOME" --kill gpg-agent
-}
-forget
+pw_openpgp_home "$T/g" "$PW"
 
 # The key is locked: gpg cannot sign without a passphrase.
 if printf 'x\n' | gpg --batch --no-tty --pinentry-mode loopback \
     --passphrase '' -u demo@example.org --sign >/dev/null 2>&1; then
 	fail "the test key is not protected"
 fi
-forget
+gnupg_forget
 
 # A message encrypted to the key (the public part suffices).
 "$PYTHON" - "$T/secret.eml" <<'PY' || fail "cannot make the message"
@@ -67,24 +57,9 @@ msg = (b'From: Demo User <demo@example.org>\n'
        b'\n--e1--\n')
 open(sys.argv[1], "wb").write(msg)
 PY
-forget
+gnupg_forget
 
-# A loopback port in our range that nothing listens on.
-closed=$("$PYTHON" - <<'PY'
-import random, socket
-for _ in range(200):
-    p = random.randint(20000, 29999)
-    s = socket.socket()
-    try:
-        s.connect(("127.0.0.1", p))
-    except OSError:
-        print(p)
-        break
-    finally:
-        s.close()
-PY
-)
-[ -n "$closed" ] || fail "no closed port found"
+closed=$(closed_port) || fail "no closed port found"
 
 u=$(new_user pass)
 write_config "$T/cfg" work "$u" "from=Demo User <demo@example.org>" \
@@ -108,18 +83,6 @@ export TMPDIR
 
 outbox_list() {
 	"$CACHET" -c "$T/cfg" outbox list 2>&1 || true
-}
-
-# The screen and everything scrolled off it.
-pane_all() {
-	tmux_ capture-pane -p -S - -E - -t ui
-}
-
-# Neither passphrase is on the screen now.
-assert_pane_clean() {
-	pane_all >"$T/pane.txt"
-	assert_not_contains "$T/pane.txt" "$PW"
-	assert_not_contains "$T/pane.txt" "$BAD"
 }
 
 # Write a message with signing on and press send: the prompt comes.
@@ -152,10 +115,10 @@ grep -i -q "cancel" "$T/cancel.screen" || {
 }
 ui_wait "Subject: Signed with a passphrase"
 ui_absent "Passphrase for"
-assert_pane_clean
+pw_assert_pane_clean "$PW" "$BAD"
 outbox_list >"$T/outbox.1"
 assert_not_contains "$T/outbox.1" "Signed with a passphrase"
-forget
+gnupg_forget
 
 # (a) A wrong passphrase is refused and asked for again; the right one
 # signs and the message is queued.
@@ -171,18 +134,11 @@ ui_absent "$PW"
 ui_keys Enter
 ui_wait "queued for sending"
 ui_absent "Passphrase for"
-assert_pane_clean
+pw_assert_pane_clean "$PW" "$BAD"
 outbox_list >"$T/outbox.2"
 assert_contains "$T/outbox.2" "Signed with a passphrase"
-out=$(grep -l -r "Signed with a passphrase" "$(store_of work)/outbox" |
-    head -n 1)
-[ -n "$out" ] || fail "no outbox file holds the message"
-"$CACHET" -c "$T/cfg" verify "$out" >"$T/verify.out" 2>&1 || {
-	cat "$T/verify.out" >&2
-	fail "cachet verify of the outbox file failed"
-}
-assert_contains "$T/verify.out" "verdict: signed"
-forget
+pw_verify_outbox "Signed with a passphrase" verify
+gnupg_forget
 
 # (c) Decrypting: the encrypted message comes with a sync; the background
 # status work does not ask, opening it does.
@@ -201,44 +157,25 @@ ui_keys -l "$PW"
 ui_keys Enter
 ui_wait "the unlocked words"
 ui_absent "Passphrase for"
-assert_pane_clean
+pw_assert_pane_clean "$PW" "$BAD"
 ui_keys q
 ui_keys Q
 ui_wait "EXITED 0"
-assert_pane_clean
+pw_assert_pane_clean "$PW" "$BAD"
 ui_stop
 
 # (d) S/MIME through gpgsm, to which GPGME cannot hand a passphrase:
 # cachet unlocks the protected key in gpg-agent with its own prompt first.
 # A key store of its own, so that OpenPGP is not chosen instead; the
 # agent's pinentry only leaves a mark, which must never appear.
-gpgconf --homedir "$GNUPGHOME" --kill all 2>/dev/null || true
-GNUPGHOME=$T/s
-export GNUPGHOME
-mkdir -m 700 "$GNUPGHOME"
-keys=$top/src/demo/keys
-printf '#!/bin/sh\ntouch "%s/pinentry.used"\nexit 1\n' "$T" >"$T/pinentry.sh"
-chmod 755 "$T/pinentry.sh"
-printf 'pinentry-program %s/pinentry.sh\n' "$T" >"$GNUPGHOME/gpg-agent.conf"
-printf 'disable-dirmngr\n' >"$GNUPGHOME/gpgsm.conf"
-cp "$keys/trustlist.txt" "$GNUPGHOME/"
-printf '%s\n' "$PW" | openssl pkcs12 -export -legacy \
-    -in "$keys/smime-demo.crt.pem" -inkey "$keys/smime-demo.key.pem" \
-    -passout stdin -out "$T/smime-pw.p12" 2>>"$T/gpg.log" ||
-    fail "openssl pkcs12 -export"
-gpgsm --batch --import "$keys/smime-ca.crt.pem" 2>>"$T/gpg.log" ||
-    fail "gpgsm --import of the CA"
-printf '%s\n' "$PW" | gpgsm --batch --pinentry-mode loopback \
-    --passphrase-fd 0 --import "$T/smime-pw.p12" 2>>"$T/gpg.log" ||
-    fail "gpgsm --import of the key"
-rm -f "$T/smime-pw.p12"
-forget
+gnupg_stop
+pw_smime_home "$T/s" "$PW"
 # The key is locked: gpgsm cannot sign without a passphrase.
 if printf 'x\n' | gpgsm --batch --no-tty -u demo@example.org \
     --detach-sign >/dev/null 2>&1; then
 	fail "the S/MIME test key is not protected"
 fi
-forget
+gnupg_forget
 rm -f "$T/pinentry.used"
 ui_start -c "$T/cfg"
 ui_wait "Locked note"
@@ -266,24 +203,17 @@ ui_absent "$PW"
 ui_keys Enter
 ui_wait "queued for sending"
 ui_absent "Passphrase for"
-assert_pane_clean
+pw_assert_pane_clean "$PW" "$BAD"
 # The message of (a) and this one wait in the outbox.
 assert_eq "$(outbox_list | grep -c "Signed with a passphrase")" 2 \
     "messages in the outbox"
-out=$(grep -l -r "pkcs7-signature" "$(store_of work)/outbox" | head -n 1)
-[ -n "$out" ] || fail "no outbox file holds an S/MIME signed message"
-assert_contains "$out" "Signed with a passphrase"
-"$CACHET" -c "$T/cfg" verify "$out" >"$T/verify-smime.out" 2>&1 || {
-	cat "$T/verify-smime.out" >&2
-	fail "cachet verify of the S/MIME outbox file failed"
-}
-assert_contains "$T/verify-smime.out" "verdict: signed"
+pw_verify_outbox "pkcs7-signature" verify-smime
+assert_contains "$PW_OUT" "Signed with a passphrase"
 assert_contains "$T/verify-smime.out" "demo@example.org"
 [ ! -e "$T/pinentry.used" ] || fail "gpg-agent started its own pinentry"
 ui_keys Q
 ui_wait "EXITED 0"
-assert_pane_clean
+pw_assert_pane_clean "$PW" "$BAD"
 
 # Nothing under the test directory holds a passphrase.
-leaks=$(grep -r -l -F -e "$PW" -e "$BAD" "$T" 2>/dev/null || true)
-[ -z "$leaks" ] || fail "a passphrase was written to: $leaks"
+pw_assert_no_leak "$PW" "$BAD"

@@ -17,7 +17,11 @@
 # not hold ("!", "DECRYPTION FAILED", nothing decrypted shown).
 . "$(dirname "$0")/../lib/env.sh"
 . "$top/tests/lib/tmux.sh"
-on_exit() { ui_stop; }
+. "$top/tests/lib/gnupg.sh"
+on_exit() {
+	ui_stop
+	gnupg_stop
+}
 
 # capture-pane -e into a file, for sec_attr.
 ui_screen_e() {
@@ -251,19 +255,8 @@ ui_stop
 
 # ---- a synced store: messages made with the demo keys
 
-GNUPGHOME=$T/g
-export GNUPGHOME
-on_exit() {
-	ui_stop
-	gpgconf --homedir "$GNUPGHOME" --kill all 2>/dev/null || true
-}
-mkdir -m 700 "$GNUPGHOME"
-keys=$top/src/demo/keys
-gpg --batch --no-tty --import "$keys/demo.sec.asc" "$keys/alice.pub.asc" \
-    2>"$T/gpg.log" || fail "gpg --import"
-gpg --batch --no-tty --import-ownertrust "$keys/ownertrust.txt" \
-    2>>"$T/gpg.log" || fail "gpg --import-ownertrust"
-gpg --batch --no-tty --check-trustdb 2>>"$T/gpg.log" || true
+gnupg_home "$T/g"
+gnupg_import_demo
 
 mkdir "$T/mail"
 e=$(printf '\033')
@@ -289,71 +282,24 @@ e=$(printf '\033')
 	printf '\342\224\200\342\224\200\342\224\200\342\224\200 end of fake\n'
 } >"$T/mail/fake.eml"
 
-"$PYTHON" - "$T/mail" <<'PY' || fail "cannot make the messages"
-import subprocess, sys
+gnupg_python "$T/mail" <<'PY' || fail "cannot make the messages"
+import sys
+from pgpmime import encrypted, mixed, put, signed, text
 out = sys.argv[1]
+me = "Demo User <demo@example.org>"
 
-def gpg(*args, data):
-    return subprocess.run(["gpg", "--batch", "--no-tty", "--armor",
-                           "--trust-model", "always"] + list(args),
-                          input=data, check=True,
-                          capture_output=True).stdout
-
-def crlf(b):
-    return b.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-
-def signed(part):
-    sig = gpg("--detach-sign", "--digest-algo", "SHA256",
-              "-u", "demo@example.org", data=crlf(part))
-    return (b'Content-Type: multipart/signed; micalg=pgp-sha256;\n'
-            b' protocol="application/pgp-signature"; boundary="s1"\n\n'
-            b'--s1\n' + part + b'\n--s1\n'
-            b'Content-Type: application/pgp-signature\n\n' + sig +
-            b'\n--s1--\n')
-
-def encrypted(part, to, sign=False):
-    args = ["--encrypt", "-r", to]
-    if sign:
-        args += ["--sign", "-u", "demo@example.org"]
-    enc = gpg(*args, data=crlf(part))
-    return (b'Content-Type: multipart/encrypted;\n'
-            b' protocol="application/pgp-encrypted"; boundary="e1"\n\n'
-            b'--e1\nContent-Type: application/pgp-encrypted\n\n'
-            b'Version: 1\n\n--e1\n'
-            b'Content-Type: application/octet-stream\n\n' + enc +
-            b'\n--e1--\n')
-
-def mixed(*parts):
-    b = b'Content-Type: multipart/mixed; boundary="m1"\n\n'
-    for p in parts:
-        b += b'--m1\n' + p + b'\n'
-    return b + b'--m1--\n'
-
-def text(s):
-    return b'Content-Type: text/plain; charset=utf-8\n\n' + s + b'\n'
-
-def put(name, subject, entity, day):
-    head = ('From: Demo User <demo@example.org>\n'
-            'To: Demo User <demo@example.org>\n'
-            'Subject: %s\n'
-            'Date: %d Nov 2026 10:00:00 +0000\n'
-            'Message-ID: <%s@example.org>\n'
-            'MIME-Version: 1.0\n' % (subject, day, name)).encode()
-    with open("%s/%s.eml" % (out, name), "wb") as f:
-        f.write(head + entity)
-
-put("partly", "Partly signed note",
+put(out, "partly", me, "Partly signed note",
     mixed(signed(text(b"This part is signed.")),
           text(b"This tail is not signed.")), 2)
-put("protected", "...",
+put(out, "protected", me, "...",
     encrypted(b'Content-Type: text/plain; charset=utf-8;'
               b' protected-headers="v1"\n'
               b'Subject: The real subject\n\nProtected headers inside.\n',
               "demo@example.org", sign=True), 3)
-put("nested", "Nested secret",
+put(out, "nested", me, "Nested secret",
     mixed(encrypted(text(b"Secret inner text."), "demo@example.org"),
           text(b"Clear postscript.")), 4)
-put("nokey", "Not for us",
+put(out, "nokey", me, "Not for us",
     encrypted(text(b"Only Alice can read this."), "alice@example.org"), 5)
 PY
 

@@ -10,62 +10,28 @@
 # runs waits for it and exits cleanly.
 . "$(dirname "$0")/../lib/env.sh"
 . "$top/tests/lib/tmux.sh"
+. "$top/tests/lib/gnupg.sh"
+. "$top/tests/lib/wkd.sh"
 
 G=$T/g
 W=$T/www
 PORTS="27541 27542 27543 27544 27545"
 on_exit() {
 	ui_stop
-	[ -n "${SRV_PID:-}" ] && kill "$SRV_PID" 2>/dev/null
-	for h in "$G" "$T/ka" "$T/kb1" "$T/kb2" "$T/kc"; do
-		[ -d "$h" ] && GNUPGHOME=$h gpgconf --kill all 2>/dev/null
-	done
-	return 0
+	wkd_stop
+	gnupg_stop
 }
-mkdir -p -m 700 "$G" "$T/ka" "$T/kb1" "$T/kb2" "$T/kc"
+gnupg_home "$G" "$T/ka" "$T/kb1" "$T/kb2" "$T/kc"
 printf 'no-auto-key-retrieve\nauto-key-locate local\n' >"$G/gpg.conf"
 printf 'disable-dirmngr\n' >"$G/gpgsm.conf"
-GNUPGHOME=$G
-export GNUPGHOME
 
-# The PKI: a CA, and a server certificate for both WKD host names.
-P=$T/pki
-mkdir -p "$P"
-(
-	cd "$P"
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-	    -nodes -keyout ca.key -out ca.crt -days 2 -subj "/CN=WKD test CA" \
-	    -addext basicConstraints=critical,CA:TRUE \
-	    -addext keyUsage=critical,keyCertSign
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout srv.key -out srv.csr -subj "/CN=example.test"
-	printf 'subjectAltName=DNS:example.test,DNS:openpgpkey.example.test\n' \
-	    >ext.cnf
-	openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key \
-	    -CAcreateserial -days 2 -extfile ext.cnf -out srv.crt
-) >"$T/pki.log" 2>&1 || { cat "$T/pki.log"; fail "cannot make the PKI"; }
-
-gen() {	# home uid
-	gpg --homedir "$1" --batch --passphrase '' --quick-gen-key "$2" \
-	    default default never 2>>"$T/gpg.log" || fail "gpg key for $2"
-}
-fpr_of() {	# home
-	gpg --homedir "$1" --batch --with-colons --list-keys |
-	    awk -F: '/^fpr:/ { print $10; exit }'
-}
-has_key() {	# fpr or address
-	gpg --batch --no-tty --list-keys "$1" >/dev/null 2>&1
-}
-hash_of() {	# addr
-	/usr/lib/gnupg/gpg-wks-client --print-wkd-hash "$1" | cut -d' ' -f1
-}
-gen "$T/ka" "Alice <alice@example.test>"
-gen "$T/kb1" "Bob <bob@example.test>"
-gen "$T/kb2" "Bob Again <bob@example.test>"
-gen "$T/kc" "Carol <carol@example.test>"
-BOB1=$(fpr_of "$T/kb1")
-BOB2=$(fpr_of "$T/kb2")
-CAROL=$(fpr_of "$T/kc")
+gnupg_new_key "$T/ka" "Alice <alice@example.test>"
+gnupg_new_key "$T/kb1" "Bob <bob@example.test>"
+gnupg_new_key "$T/kb2" "Bob Again <bob@example.test>"
+gnupg_new_key "$T/kc" "Carol <carol@example.test>"
+BOB1=$(gnupg_fpr "$T/kb1")
+BOB2=$(gnupg_fpr "$T/kb2")
+CAROL=$(gnupg_fpr "$T/kc")
 # Alice and Bob's first key are known already.
 for h in "$T/ka" "$T/kb1"; do
 	gpg --homedir "$h" --batch --armor --export |
@@ -75,27 +41,12 @@ done
 # Published (advanced method): Carol's key, and Bob's second one.
 ADV=$W/adv/.well-known/openpgpkey/example.test/hu
 mkdir -p "$ADV" "$W/dir/.well-known/openpgpkey/hu"
-gpg --homedir "$T/kc" --batch --export >"$ADV/$(hash_of carol@example.test)"
-gpg --homedir "$T/kb2" --batch --export >"$ADV/$(hash_of bob@example.test)"
+gpg --homedir "$T/kc" --batch --export >"$ADV/$(wkd_hash carol@example.test)"
+gpg --homedir "$T/kb2" --batch --export >"$ADV/$(wkd_hash bob@example.test)"
 
 # Every request is answered after $T/delay seconds.
 echo 4 >"$T/delay"
-: >"$T/req.log"
-"$PYTHON" "$top/tests/lib/wkdserver.py" "$W" "$P/srv.crt" "$P/srv.key" \
-    "$T/req.log" "$T/delay" $PORTS >"$T/srv.out" 2>"$T/srv.err" &
-SRV_PID=$!
-i=0
-PORT=
-while [ $i -lt 100 ] && [ -z "$PORT" ]; do
-	PORT=$(sed -n 's/^ready //p' "$T/srv.out")
-	sleep 0.05
-	i=$((i + 1))
-done
-[ -n "$PORT" ] || { cat "$T/srv.err"; fail "the WKD server did not start"; }
-CACHET_WKD_CONNECT_TO="openpgpkey.example.test:443:127.0.0.1:$PORT"
-CACHET_WKD_CONNECT_TO="$CACHET_WKD_CONNECT_TO,example.test:443:127.0.0.1:$PORT"
-CACHET_WKD_CA=$P/ca.crt
-export CACHET_WKD_CONNECT_TO CACHET_WKD_CA
+wkd_start "$W" $PORTS
 
 u=$(new_user wkd)
 write_config "$T/cfg" work "$u"
@@ -149,18 +100,18 @@ ui_wait "a WKD look-up is running already (carol@example.test)"
 # All of that while the server holds the request (it answers 4 s after
 # it came in).
 w=0
-until grep -q "^openpgpkey.example.test .*$(hash_of carol@example.test)" \
+until grep -q "^openpgpkey.example.test .*$(wkd_hash carol@example.test)" \
     "$T/req.log"; do
 	w=$((w + 1))
 	[ $w -lt 30 ] || fail "the look-up never reached the server"
 	sleep 0.1
 done
 ui_absent "key imported"
-has_key "$CAROL" && fail "carol's key came in before the answer"
+gnupg_has_key "$CAROL" && fail "carol's key came in before the answer"
 ui_wait_long "WKD: 1 key imported" 15
 ui_wait "Keys and certificates: 3"
 ui_wait "Carol <carol@example.test>"
-has_key "$CAROL" || fail "carol's key was not imported"
+gnupg_has_key "$CAROL" || fail "carol's key was not imported"
 
 # 2. Bob has a key: the question, then y looks it up again, in the
 # background too, with replace.
@@ -168,7 +119,7 @@ locate bob@example.test
 ui_wait "looking up bob@example.test in WKD"
 short=$(printf '%s' "$BOB1" | cut -c25-40)
 ui_wait_long "bob@example.test already has key $short; import another? (y/n)" 15
-has_key "$BOB2" && fail "bob's second key came in before y"
+gnupg_has_key "$BOB2" && fail "bob's second key came in before y"
 ui_keys y
 ui_wait "looking up bob@example.test in WKD"
 ui_keys j
@@ -177,7 +128,7 @@ ui_absent "key imported"
 ui_wait_long "WKD: 1 key imported" 15
 ui_wait "Keys and certificates: 4"
 ui_wait "Bob Again <bob@example.test>"
-has_key "$BOB2" || fail "bob's second key was not imported after y"
+gnupg_has_key "$BOB2" || fail "bob's second key was not imported after y"
 
 # 3. Nothing for erin (two requests, 2 s each); the key view is left
 # while it runs, and the answer shows in the index.
@@ -187,7 +138,7 @@ ui_wait "looking up erin@example.test in WKD"
 ui_keys q
 ui_wait "unread:"
 ui_wait_long "WKD: no key published for erin@example.test" 15
-has_key erin@example.test && fail "a key for erin came from nowhere"
+gnupg_has_key erin@example.test && fail "a key for erin came from nowhere"
 
 # 4. Quitting while a look-up runs: the transfer is cancelled, not
 # waited out (the server would answer in 60 s), and cachet ends cleanly

@@ -10,125 +10,39 @@
 # address needs --replace; the origin shows in `cachet keys`. Nothing is
 # imported on any failure.
 . "$(dirname "$0")/../lib/env.sh"
+. "$top/tests/lib/gnupg.sh"
+. "$top/tests/lib/wkd.sh"
 
 G=$T/g
 W=$T/www
 PORTS="26431 26432 26433 26434 26435"
 on_exit() {
-	[ -n "${SRV_PID:-}" ] && kill "$SRV_PID" 2>/dev/null
-	for h in "$G" "$T/k1" "$T/k2" "$T/k3"; do
-		[ -d "$h" ] && GNUPGHOME=$h gpgconf --kill all 2>/dev/null
-	done
-	return 0
+	wkd_stop
+	gnupg_stop
 }
-mkdir -p -m 700 "$G" "$T/k1" "$T/k2" "$T/k3"
+gnupg_home "$G" "$T/k1" "$T/k2" "$T/k3"
 printf 'disable-dirmngr\n' >"$G/gpgsm.conf"
-export GNUPGHOME=$G
-
-# The PKI: a CA, and a server certificate for both WKD host names.
-P=$T/pki
-mkdir -p "$P"
-(
-	cd "$P"
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-	    -nodes -keyout ca.key -out ca.crt -days 2 -subj "/CN=WKD test CA" \
-	    -addext basicConstraints=critical,CA:TRUE \
-	    -addext keyUsage=critical,keyCertSign
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout srv.key -out srv.csr -subj "/CN=example.test"
-	printf 'subjectAltName=DNS:example.test,DNS:openpgpkey.example.test\n' \
-	    >ext.cnf
-	openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key \
-	    -CAcreateserial -days 2 -extfile ext.cnf -out srv.crt
-) >"$T/pki.log" 2>&1 || { cat "$T/pki.log"; fail "cannot make the PKI"; }
 
 # Keys: bob (twice: two different keys) and carol.
-gen() {	# home uid
-	gpg --homedir "$1" --batch --passphrase '' --quick-gen-key "$2" \
-	    default default never 2>>"$T/gpg.log" || fail "gpg key for $2"
-}
-gen "$T/k1" "Bob <bob@example.test>"
-gen "$T/k2" "Bob Again <bob@example.test>"
-gen "$T/k3" "Carol <carol@example.test>"
-fpr_of() {	# home
-	gpg --homedir "$1" --batch --with-colons --list-keys |
-	    awk -F: '/^fpr:/ { print $10; exit }'
-}
-BOB1=$(fpr_of "$T/k1")
-BOB2=$(fpr_of "$T/k2")
+gnupg_new_key "$T/k1" "Bob <bob@example.test>"
+gnupg_new_key "$T/k2" "Bob Again <bob@example.test>"
+gnupg_new_key "$T/k3" "Carol <carol@example.test>"
+BOB1=$(gnupg_fpr "$T/k1")
+BOB2=$(gnupg_fpr "$T/k2")
 
-hash_of() {	# addr
-	/usr/lib/gnupg/gpg-wks-client --print-wkd-hash "$1" | cut -d' ' -f1
-}
-HB=$(hash_of bob@example.test)
-HC=$(hash_of carol@example.test)
-HD=$(hash_of dave@example.test)
-HE=$(hash_of erin@example.test)
-HF=$(hash_of frank@example.test)
+HB=$(wkd_hash bob@example.test)
+HC=$(wkd_hash carol@example.test)
+HD=$(wkd_hash dave@example.test)
+HE=$(wkd_hash erin@example.test)
+HF=$(wkd_hash frank@example.test)
 ADV=$W/adv/.well-known/openpgpkey/example.test/hu
 DIR=$W/dir/.well-known/openpgpkey/hu
 mkdir -p "$ADV" "$DIR"
 
-# The server: the advanced host serves $W/adv, the other $W/dir; a file
-# NAME.redirect answers 302 to the URL it holds. It logs each request.
-cat >"$T/srv.py" <<'PY'
-import http.server, os, ssl, sys
-root, cert, key, log = sys.argv[1:5]
-ports = [int(p) for p in sys.argv[5:]]
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        host = (self.headers.get("Host") or "").split(":")[0]
-        base = "adv" if host.startswith("openpgpkey.") else "dir"
-        path = os.path.normpath(self.path.split("?")[0]).lstrip("/")
-        f = os.path.join(root, base, path)
-        with open(log, "a") as lf:
-            lf.write("%s %s\n" % (host, self.path))
-        if os.path.isfile(f + ".redirect"):
-            self.send_response(302)
-            self.send_header("Location", open(f + ".redirect").read().strip())
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        if not os.path.isfile(f):
-            self.send_error(404)
-            return
-        data = open(f, "rb").read()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-    def log_message(self, *a):
-        pass
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(cert, key)
-for p in ports:
-    try:
-        srv = http.server.HTTPServer(("127.0.0.1", p), H)
-        break
-    except OSError:
-        srv = None
-if srv is None:
-    sys.exit("no free port")
-srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-print("ready %d" % srv.server_address[1], flush=True)
-srv.serve_forever()
-PY
-: >"$T/req.log"
-"$PYTHON" "$T/srv.py" "$W" "$P/srv.crt" "$P/srv.key" "$T/req.log" $PORTS \
-    >"$T/srv.out" 2>"$T/srv.err" &
-SRV_PID=$!
-i=0
-PORT=
-while [ $i -lt 100 ] && [ -z "$PORT" ]; do
-	PORT=$(sed -n 's/^ready //p' "$T/srv.out")
-	sleep 0.05
-	i=$((i + 1))
-done
-[ -n "$PORT" ] || { cat "$T/srv.err"; fail "the WKD server did not start"; }
-CACHET_WKD_CONNECT_TO="openpgpkey.example.test:443:127.0.0.1:$PORT,example.test:443:127.0.0.1:$PORT"
-CACHET_WKD_CA=$P/ca.crt
-export CACHET_WKD_CONNECT_TO CACHET_WKD_CA
+# The server (tests/lib/wkdserver.py): the advanced host serves $W/adv,
+# the other $W/dir; a file NAME.redirect answers 302 to the URL it holds.
+# It logs each request to $T/req.log.
+wkd_start "$W" $PORTS
 
 count_keys() {
 	gpg --batch --no-tty --with-colons --list-keys 2>/dev/null |
@@ -207,9 +121,7 @@ gpg --batch --list-keys "$BOB2" >/dev/null 2>&1 ||
     fail "bob's second key is not in the keyring after --replace"
 
 # 8. The server down: a clear error, nothing imported.
-kill "$SRV_PID"
-wait "$SRV_PID" 2>/dev/null || true
-SRV_PID=
+wkd_stop
 locate carol@example.test
 assert_eq "$RC" 1 "server down"
 assert_contains "$T/err" "Couldn't connect"

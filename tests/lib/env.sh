@@ -24,6 +24,8 @@
 #   fake_start MODE LOGFILE [fakeimap.py args...]
 #                                 sets FAKE_PORT and FAKE_PID
 #   fake_stop [PID]               default: the last one started
+#   closed_port                   prints a loopback port in 20000-29999
+#                                 that nothing listens on; fails if none
 #   on_exit                       define it to add clean-up; runs at exit
 #
 # XDG_DATA_HOME, XDG_CONFIG_HOME, XDG_CACHE_HOME, XDG_STATE_HOME point into
@@ -201,6 +203,23 @@ fake_stop() {	# [pid]
 		[ "$env_x" = "$env_p" ] || env_rest="$env_rest $env_x"
 	done
 	env_fake_pids=$env_rest
+}
+
+closed_port() {
+	"$PYTHON" - <<'PY'
+import random, socket, sys
+for _ in range(200):
+    p = random.randint(20000, 29999)
+    s = socket.socket()
+    try:
+        s.connect(("127.0.0.1", p))
+    except OSError:
+        print(p)
+        sys.exit(0)
+    finally:
+        s.close()
+sys.exit(1)
+PY
 }
 
 env_cleanup() {

@@ -8,6 +8,7 @@ others from ROOT/dir (the advanced and the direct method); a missing
 file is 404. Each request is logged to LOG as "HOST PATH" when it comes
 in, then answered only after the number of seconds DELAYFILE holds when
 it comes (0, or no file: at once), so a test can make the server slow.
+A file NAME.redirect next to NAME answers 302 to the URL it holds.
 Requests are served on threads of their own. It listens on the first
 free PORT given and prints "ready PORT" once it does.
 """
@@ -37,6 +38,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(self.log, "a") as lf:
             lf.write("%s %s\n" % (host, self.path))
         time.sleep(delay_of(self.delay_file))
+        if os.path.isfile(f + ".redirect"):
+            with open(f + ".redirect") as rf:
+                to = rf.read().strip()
+            self.send_response(302)
+            self.send_header("Location", to)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if not os.path.isfile(f):
             self.send_error(404)
             return
