@@ -159,6 +159,39 @@ static const char *const migrations[] = {
 	" last_try INTEGER NOT NULL DEFAULT 0,"
 	" last_error TEXT);"
 	"PRAGMA user_version = 4;",
+	/*
+	 * 5: each folder's thread generation, bumped whenever the set of
+	 * its visible rows or their threading fields change, so that
+	 * (n_total, thread_gen) tells the UI whether to thread again
+	 * without reading the folder. Inserts bump it in store_msg.c with
+	 * the counts; deletes in cnt_del (made again here: one trigger per
+	 * deleted row, not two); the rest in thread_upd, which flag and
+	 * security-status writes never fire. Starting at 0 is fine:
+	 * stamps are compared only within one process.
+	 */
+	"ALTER TABLE folders ADD COLUMN thread_gen INTEGER NOT NULL"
+	" DEFAULT 0;"
+	"DROP TRIGGER cnt_del;"
+	"CREATE TRIGGER cnt_del AFTER DELETE ON messages BEGIN"
+	" UPDATE folders SET n_total = n_total - (old.hidden = 0),"
+	" n_unread = n_unread - (old.hidden = 0 AND old.flags & 1 = 0),"
+	" thread_gen = thread_gen + (old.hidden = 0)"
+	" WHERE id = old.folder_id;"
+	" END;"
+	"CREATE TRIGGER thread_upd AFTER UPDATE OF hidden, folder_id,"
+	" date, message_id, in_reply_to, refs, subject ON messages"
+	" WHEN (old.hidden = 0 OR new.hidden = 0)"
+	" AND (old.hidden IS NOT new.hidden"
+	" OR old.folder_id IS NOT new.folder_id"
+	" OR old.date IS NOT new.date"
+	" OR old.message_id IS NOT new.message_id"
+	" OR old.in_reply_to IS NOT new.in_reply_to"
+	" OR old.refs IS NOT new.refs"
+	" OR old.subject IS NOT new.subject) BEGIN"
+	" UPDATE folders SET thread_gen = thread_gen + 1"
+	" WHERE id IN (old.folder_id, new.folder_id);"
+	" END;"
+	"PRAGMA user_version = 5;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

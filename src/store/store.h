@@ -186,13 +186,17 @@ int store_msg_list(struct store *st, int64_t folder_id, enum store_sort sort,
 #define STORE_THREAD_REFS_MAX 4096
 
 /*
- * What changes when a message arrives in or leaves the folder (flag
- * changes leave it alone): a cheap test of whether to thread again.
+ * What changes when a message arrives in or leaves the folder, or a
+ * visible message's threading fields (date, Message-ID, In-Reply-To,
+ * References, subject) change; flag and security-status changes leave it
+ * alone. A cheap test of whether to thread again: two stamps of one
+ * folder are equal only if nothing threading reads changed in between.
+ * Meaningful only within one process (gen restarts at 0 when an older
+ * store is migrated).
  */
 struct store_thread_stamp {
-	int64_t count;
-	int64_t max_id;
-	int64_t sum_id;
+	int64_t count;		/* visible messages */
+	int64_t gen;		/* the folder's thread generation */
 };
 
 struct store_thread_row {
@@ -226,9 +230,9 @@ void store_thread_rows_release(struct store_thread_rows *r);
 const char *store_thread_str(const struct store_thread_rows *r, uint32_t off);
 
 /*
- * The folder's stamp (struct store_thread_stamp). Read only when something
- * was written since the last stamp or rows of the folder: otherwise the
- * remembered one is returned without reading the folder again.
+ * The folder's stamp (struct store_thread_stamp): one row of the folders
+ * table, whatever the folder's size; remembered until something is
+ * written. A folder that does not exist has the stamp {0, 0}.
  */
 int store_thread_stamp(struct store *st, int64_t folder_id,
     struct store_thread_stamp *out, struct cachet_err *err);

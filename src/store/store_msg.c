@@ -123,14 +123,18 @@ find_row(struct store *st, int64_t folder_id, uint32_t uid, int64_t *id,
 	return rc;
 }
 
-/* A new visible row: the folder's counts grow (see migration 3). */
+/*
+ * A new visible row: the folder's counts and thread generation grow
+ * (see migrations 3 and 5).
+ */
 static int
 count_insert(struct store *st, const struct store_msg *m,
     struct cachet_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, STORE_SQL_MSG_COUNT_ADD,
 	    "UPDATE folders SET n_total = n_total + 1,"
-	    " n_unread = n_unread + ?2 WHERE id = ?1", err);
+	    " n_unread = n_unread + ?2, thread_gen = thread_gen + 1"
+	    " WHERE id = ?1", err);
 
 	if (s == NULL)
 		return CACHET_E_STORE;

@@ -3,9 +3,11 @@
  * folder returns only the ids, dates and threading headers, packed into a
  * single string pool (no allocation per row), so a folder of 100,000
  * messages costs a few megabytes for as long as threading runs. Also a
- * stamp that tells when messages came or went: taken from the rows as
- * they are read, and remembered until anything in the database changes,
- * so asking again costs nothing while nothing did.
+ * stamp that tells when threading may give another answer: the folder's
+ * visible count and thread generation (migration 5), one row of the
+ * folders table whatever the folder's size, read in the same transaction
+ * as the rows so that it is theirs, and remembered until anything in the
+ * database changes.
  * Runs on the thread that owns the store.
  */
 #include "store/store_int.h"
@@ -21,9 +23,9 @@
 	"SELECT id, date, message_id, in_reply_to, refs, " subject \
 	" FROM messages WHERE folder_id = ?1 AND hidden = 0" \
 	" ORDER BY date, id"
-#define STAMP_SQL \
-	"SELECT count(*), coalesce(max(id), 0), coalesce(sum(id), 0)" \
-	" FROM messages WHERE folder_id = ?1 AND hidden = 0"
+#define STAMP_SQL "SELECT n_total, thread_gen FROM folders WHERE id = ?1"
+/* Rows and stamp are read under it, from one snapshot of the database. */
+#define READ_SAVEPOINT "store_thread_read"
 /* No single string past this; longer ones are cut (subjects) or tailed. */
 #define THREAD_STR_MAX 1024
 /* Pool bytes first set aside per message (ids, a few references). */
@@ -74,15 +76,6 @@ pool_refs(struct buf *pool, sqlite3_stmt *s, int col)
 	return pool_add(pool, p, len - (size_t)(p - t));
 }
 
-static void
-stamp_add(struct store_thread_stamp *sp, int64_t id)
-{
-	sp->count++;
-	if (id > sp->max_id)
-		sp->max_id = id;
-	sp->sum_id = (int64_t)((uint64_t)sp->sum_id + (uint64_t)id);
-}
-
 /* Room for want rows, from the folder's count, so nothing is copied. */
 static void
 rows_reserve(struct store_thread_rows *out, struct buf *pool, size_t want,
@@ -123,7 +116,6 @@ rows_read(sqlite3_stmt *s, size_t want, struct store_thread_rows *out)
 		r->in_reply_to = pool_col(&pool, s, 3);
 		r->references = pool_refs(&pool, s, 4);
 		r->subject = pool_col(&pool, s, 5);
-		stamp_add(&out->stamp, r->id);
 	}
 	out->pool = buf_detach(&pool, &out->pool_len);
 	return rc;
@@ -138,6 +130,86 @@ rows_remember(struct store *st, int64_t folder_id,
 	st->stamp.data_version = dv;
 	st->stamp.changes = changes;
 	st->stamp.stamp = *sp;
+}
+
+/* The folder's stamp as it stands; {0, 0} for no such folder. */
+static int
+stamp_read(struct store *st, int64_t folder_id,
+    struct store_thread_stamp *out, struct cachet_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(st->db, STAMP_SQL, -1, &s, NULL) != SQLITE_OK)
+		return store_sqlerr(st, err, "thread stamp");
+	sqlite3_bind_int64(s, 1, folder_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->count = sqlite3_column_int64(s, 0);
+		out->gen = sqlite3_column_int64(s, 1);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = store_sqlerr(st, err, "thread stamp");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/*
+ * A savepoint is a deferred read transaction when none is open and
+ * nests inside the caller's (whose snapshot already holds) otherwise.
+ */
+static int
+read_begin(struct store *st, struct cachet_err *err)
+{
+	if (sqlite3_exec(st->db, "SAVEPOINT " READ_SAVEPOINT, NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return store_sqlerr(st, err, "begin thread read");
+	return 0;
+}
+
+static int
+read_end(struct store *st, int rc, struct cachet_err *err)
+{
+	if (sqlite3_exec(st->db, "RELEASE " READ_SAVEPOINT, NULL, NULL,
+	    NULL) != SQLITE_OK && rc == 0)
+		rc = store_sqlerr(st, err, "end thread read");
+	return rc;
+}
+
+/*
+ * The stamp first, then the version and the rows, all in one snapshot:
+ * the stamp is exactly the rows', and the version the one to remember
+ * it under.
+ */
+static int
+rows_in_tx(struct store *st, int64_t folder_id, unsigned opts,
+    struct store_thread_rows *out, struct cachet_err *err)
+{
+	struct store_thread_stamp sp;
+	sqlite3_stmt *s = NULL;
+	int64_t dv = 0, changes = 0;
+	int rc;
+
+	if ((rc = stamp_read(st, folder_id, &sp, err)) != 0 ||
+	    (rc = store_list_version(st, &dv, &changes, err)) != 0)
+		return rc;
+	if (sqlite3_prepare_v2(st->db, store_thread_sql(opts), -1, &s,
+	    NULL) != SQLITE_OK)
+		return store_sqlerr(st, err, "thread rows");
+	sqlite3_bind_int64(s, 1, folder_id);
+	if (rows_read(s, sp.count > 0 ? (size_t)sp.count : 0, out) !=
+	    SQLITE_DONE)
+		rc = store_sqlerr(st, err, "thread rows");
+	sqlite3_finalize(s);
+	if (rc != 0)
+		return rc;
+	out->stamp = sp;
+	rows_remember(st, folder_id, &sp, dv, changes);
+	return 0;
 }
 
 const char *
@@ -159,27 +231,16 @@ int
 store_thread_rows_opt(struct store *st, int64_t folder_id, unsigned opts,
     struct store_thread_rows *out, struct cachet_err *err)
 {
-	sqlite3_stmt *s = NULL;
-	int64_t dv = 0, changes = 0;
-	uint32_t total = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	/* Before the SELECT: a commit in between only costs a new stamp. */
-	if ((rc = store_list_version(st, &dv, &changes, err)) != 0 ||
-	    (rc = store_msg_count(st, folder_id, &total, NULL, err)) != 0)
+	if ((rc = read_begin(st, err)) != 0)
 		return rc;
-	if (sqlite3_prepare_v2(st->db, store_thread_sql(opts), -1, &s,
-	    NULL) != SQLITE_OK)
-		return store_sqlerr(st, err, "thread rows");
-	sqlite3_bind_int64(s, 1, folder_id);
-	if (rows_read(s, total, out) != SQLITE_DONE)
-		rc = store_sqlerr(st, err, "thread rows");
-	sqlite3_finalize(s);
-	if (rc != 0)
+	rc = read_end(st, rows_in_tx(st, folder_id, opts, out, err), err);
+	if (rc != 0) {
 		store_thread_rows_release(out);
-	else
-		rows_remember(st, folder_id, &out->stamp, dv, changes);
+		st->stamp.valid = false;
+	}
 	return rc;
 }
 
@@ -205,7 +266,6 @@ int
 store_thread_stamp(struct store *st, int64_t folder_id,
     struct store_thread_stamp *out, struct cachet_err *err)
 {
-	sqlite3_stmt *s = NULL;
 	int64_t dv = 0, changes = 0;
 	int rc;
 
@@ -217,17 +277,8 @@ store_thread_stamp(struct store *st, int64_t folder_id,
 		*out = st->stamp.stamp;
 		return 0;
 	}
-	if (sqlite3_prepare_v2(st->db, STAMP_SQL, -1, &s, NULL) != SQLITE_OK)
-		return store_sqlerr(st, err, "thread stamp");
-	sqlite3_bind_int64(s, 1, folder_id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		out->count = sqlite3_column_int64(s, 0);
-		out->max_id = sqlite3_column_int64(s, 1);
-		out->sum_id = sqlite3_column_int64(s, 2);
+	/* After the version: a commit in between only costs a new read. */
+	if ((rc = stamp_read(st, folder_id, out, err)) == 0)
 		rows_remember(st, folder_id, out, dv, changes);
-	} else {
-		rc = store_sqlerr(st, err, "thread stamp");
-	}
-	sqlite3_finalize(s);
 	return rc;
 }

@@ -144,7 +144,7 @@ test_open_reopen(void **state)
 	sqlite3 *raw;
 	sqlite3_stmt *s;
 
-	assert_int_equal(store_schema_version(), 4);
+	assert_int_equal(store_schema_version(), 5);
 	assert_string_equal(store_dir(fx->st), fx->dir);
 	assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1,
@@ -172,7 +172,7 @@ test_open_reopen(void **state)
 	assert_int_equal(store_open(&fx->st, fx->dir, &err), CACHET_E_STORE);
 	assert_null(fx->st);
 	assert_non_null(strstr(err.msg, "newer"));
-	assert_int_equal(sqlite3_exec(raw, "PRAGMA user_version = 4", NULL,
+	assert_int_equal(sqlite3_exec(raw, "PRAGMA user_version = 5", NULL,
 	    NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
 	free(db);
@@ -1208,8 +1208,7 @@ stamp_of(struct store *st, int64_t folder)
 static bool
 stamp_eq(struct store_thread_stamp a, struct store_thread_stamp b)
 {
-	return a.count == b.count && a.max_id == b.max_id &&
-	    a.sum_id == b.sum_id;
+	return a.count == b.count && a.gen == b.gen;
 }
 
 /*
@@ -1226,14 +1225,11 @@ test_thread_rows(void **state)
 	struct store_thread_rows tr;
 	struct store_thread_stamp sp, before;
 	struct store *st2;
-	int64_t ids[6], sum = 0;
 	size_t i;
 
-	for (i = 0; i < 6; i++) {
-		ids[i] = put_dated(fx->st, fx->inbox, (uint32_t)i + 1,
+	for (i = 0; i < 6; i++)
+		put_dated(fx->st, fx->inbox, (uint32_t)i + 1,
 		    (int64_t)((i * 5) % 6));
-		sum += ids[i];
-	}
 	assert_int_equal(store_thread_rows_opt(fx->st, fx->inbox, 0, &tr,
 	    &err), 0);
 	assert_int_equal(tr.n, 6);
@@ -1243,8 +1239,7 @@ test_thread_rows(void **state)
 		    "");
 	}
 	assert_int_equal(tr.stamp.count, 6);
-	assert_int_equal(tr.stamp.max_id, ids[5]);
-	assert_int_equal(tr.stamp.sum_id, sum);
+	assert_int_equal(tr.stamp.gen, 6);
 	store_thread_rows_release(&tr);
 	assert_int_equal(store_thread_rows(fx->st, fx->inbox, &tr, &err), 0);
 	assert_string_equal(store_thread_str(&tr, tr.rows[0].subject),
@@ -1267,7 +1262,7 @@ test_thread_rows(void **state)
 	assert_int_equal(store_op_add(fx->st, &op, NULL, &err), 0);
 	before = stamp_of(fx->st, fx->inbox);
 	assert_int_equal(before.count, 6);
-	assert_int_equal(before.sum_id, sp.sum_id - ids[0]);
+	assert_int_equal(before.gen, sp.gen + 1);
 
 	/* What a rolled back transaction added is not remembered. */
 	assert_int_equal(store_begin(fx->st, &err), 0);
@@ -1279,6 +1274,226 @@ test_thread_rows(void **state)
 	    STORE_THREAD_SUBJECTS, &tr, &err), 0);
 	assert_true(stamp_eq(tr.stamp, before));
 	store_thread_rows_release(&tr);
+}
+
+/* Has the folder's stamp moved since `was`? Remembers the new one. */
+static bool
+stamp_moved(struct store *st, int64_t folder, struct store_thread_stamp *was)
+{
+	struct store_thread_stamp now = stamp_of(st, folder);
+	bool moved = !stamp_eq(now, *was);
+
+	*was = now;
+	return moved;
+}
+
+/* Rows and their stamp, read together: the stamp counts exactly them. */
+static void
+check_rows_stamp(struct store *st, int64_t folder)
+{
+	struct cachet_err err = { 0 };
+	struct store_thread_rows tr;
+
+	assert_int_equal(store_thread_rows(st, folder, &tr, &err), 0);
+	assert_int_equal(tr.stamp.count, (int64_t)tr.n);
+	assert_true(stamp_eq(tr.stamp, stamp_of(st, folder)));
+	store_thread_rows_release(&tr);
+}
+
+/*
+ * The stamp moves when rows come, go, hide, show again, change folder
+ * (both folders) or change a threading header; flag changes and security
+ * status writes leave it alone.
+ */
+static void
+test_thread_stamp(void **state)
+{
+	struct fx *fx = *state;
+	struct cachet_err err = { 0 };
+	struct store_secstat sec = { 1, 5, "k1", "signed", "report" };
+	struct store_thread_stamp in, ar;
+	struct store_msg m;
+	int64_t archive, a, op_id;
+	char *db = xasprintf("%s/index.db", fx->dir);
+	sqlite3 *raw;
+	char *sql;
+
+	assert_int_equal(store_folder_ensure(fx->st, "Archive", '/', &archive,
+	    &err), 0);
+	in = stamp_of(fx->st, fx->inbox);
+	ar = stamp_of(fx->st, archive);
+	assert_int_equal(in.count, 0);
+	a = put(fx->st, fx->inbox, 1, "one", 0);
+	assert_true(stamp_moved(fx->st, fx->inbox, &in));
+	assert_int_equal(in.count, 1);
+	put(fx->st, fx->inbox, 2, "two", 0);
+	put(fx->st, fx->inbox, 3, "three", 0);
+	assert_true(stamp_moved(fx->st, fx->inbox, &in));
+	assert_int_equal(in.count, 3);
+	check_rows_stamp(fx->st, fx->inbox);
+
+	/* Flags, locally and from the server, and security status: no. */
+	assert_int_equal(store_msg_set_flags(fx->st, fx->inbox, 1,
+	    STORE_F_SEEN, NULL, 7, &err), 0);
+	struct store_op op = { .kind = STORE_OP_FLAGS,
+	    .folder_id = fx->inbox, .uid = 2, .flags_add = STORE_F_FLAGGED };
+	assert_int_equal(store_op_add(fx->st, &op, NULL, &err), 0);
+	assert_int_equal(store_secstat_put(fx->st, a, &sec, &err), 0);
+	m = mk(fx->inbox, 3, "three");
+	m.flags = STORE_F_ANSWERED;
+	assert_int_equal(store_msg_put(fx->st, &m, NULL, &err), 0);
+	assert_false(stamp_moved(fx->st, fx->inbox, &in));
+
+	/* A changed References (the same put again): yes. */
+	m.references = (char *)"<root@example.org>";
+	assert_int_equal(store_msg_put(fx->st, &m, NULL, &err), 0);
+	assert_true(stamp_moved(fx->st, fx->inbox, &in));
+	assert_int_equal(in.count, 3);
+	assert_int_equal(store_msg_put(fx->st, &m, NULL, &err), 0);
+	assert_false(stamp_moved(fx->st, fx->inbox, &in));
+
+	/* Hidden by a local delete, shown again when it is undone. */
+	op = (struct store_op){ .kind = STORE_OP_DELETE,
+	    .folder_id = fx->inbox, .uid = 1 };
+	assert_int_equal(store_op_add(fx->st, &op, &op_id, &err), 0);
+	assert_true(stamp_moved(fx->st, fx->inbox, &in));
+	assert_int_equal(in.count, 2);
+	check_rows_stamp(fx->st, fx->inbox);
+	assert_int_equal(store_op_cancel(fx->st, op_id, &err), 0);
+	assert_true(stamp_moved(fx->st, fx->inbox, &in));
+	assert_int_equal(in.count, 3);
+
+	/* A local move hides it here; the other folder has nothing yet. */
+	op = (struct store_op){ .kind = STORE_OP_MOVE,
+	    .folder_id = fx->inbox, .uid = 2, .dest = (char *)"Archive" };
+	assert_int_equal(store_op_add(fx->st, &op, NULL, &err), 0);
+	assert_true(stamp_moved(fx->st, fx->inbox, &in));
+	assert_int_equal(in.count, 2);
+	assert_false(stamp_moved(fx->st, archive, &ar));
+
+	/* A row that changes folder moves both stamps. */
+	assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+	sqlite3_busy_timeout(raw, 5000);
+	sql = xasprintf("UPDATE messages SET folder_id = %lld WHERE id = %lld",
+	    (long long)archive, (long long)a);
+	assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
+	free(sql);
+	sqlite3_close(raw);
+	free(db);
+	assert_true(stamp_moved(fx->st, fx->inbox, &in));
+	assert_true(stamp_moved(fx->st, archive, &ar));
+	assert_int_equal(in.count, 1);
+	assert_int_equal(ar.count, 1);
+	check_rows_stamp(fx->st, fx->inbox);
+	check_rows_stamp(fx->st, archive);
+
+	/* Deleted: yes; a hidden row deleted (the move replayed): no. */
+	assert_int_equal(store_msg_delete(fx->st, fx->inbox, 3, &err), 0);
+	assert_true(stamp_moved(fx->st, fx->inbox, &in));
+	assert_int_equal(in.count, 0);
+	assert_int_equal(store_msg_delete(fx->st, fx->inbox, 2, &err), 0);
+	assert_false(stamp_moved(fx->st, fx->inbox, &in));
+	check_rows_stamp(fx->st, fx->inbox);
+}
+
+/*
+ * Inside the caller's transaction the rows and stamp include what it
+ * wrote so far, and the stamp is forgotten if it rolls back.
+ */
+static void
+test_thread_stamp_tx(void **state)
+{
+	struct fx *fx = *state;
+	struct cachet_err err = { 0 };
+	struct store_thread_stamp before;
+
+	put(fx->st, fx->inbox, 1, "one", 0);
+	before = stamp_of(fx->st, fx->inbox);
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	put(fx->st, fx->inbox, 2, "two", 0);
+	check_rows_stamp(fx->st, fx->inbox);
+	assert_int_equal(stamp_of(fx->st, fx->inbox).count, 2);
+	/* The savepoint the rows were read under is gone again. */
+	put(fx->st, fx->inbox, 3, "three", 0);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+	assert_int_equal(stamp_of(fx->st, fx->inbox).count, 3);
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_msg_delete(fx->st, fx->inbox, 1, &err), 0);
+	check_rows_stamp(fx->st, fx->inbox);
+	store_rollback(fx->st);
+	assert_int_equal(stamp_of(fx->st, fx->inbox).count, 3);
+	assert_int_equal(stamp_of(fx->st, fx->inbox).gen, before.gen + 2);
+	check_rows_stamp(fx->st, fx->inbox);
+}
+
+/*
+ * A store left at schema 4 by an older cachet: made here by undoing
+ * step 5 on a new one, with a row added the old way. Opening it again
+ * migrates, keeps the counts, and the stamp then works.
+ */
+static void
+test_migrate_from_4(void **state)
+{
+	static const char undo5[] =
+	    "DROP TRIGGER thread_upd;"
+	    "DROP TRIGGER cnt_del;"
+	    "CREATE TRIGGER cnt_del AFTER DELETE ON messages BEGIN"
+	    " UPDATE folders SET n_total = n_total - (old.hidden = 0),"
+	    " n_unread = n_unread - (old.hidden = 0 AND old.flags & 1 = 0)"
+	    " WHERE id = old.folder_id;"
+	    " END;"
+	    "ALTER TABLE folders DROP COLUMN thread_gen;"
+	    "INSERT INTO messages (folder_id, uid, date, message_id)"
+	    " VALUES (1, 3, 3, '<old@example.org>');"
+	    "UPDATE folders SET n_total = n_total + 1,"
+	    " n_unread = n_unread + 1 WHERE id = 1;"
+	    "PRAGMA user_version = 4;";
+	struct fx *fx = *state;
+	struct cachet_err err = { 0 };
+	struct store_thread_stamp sp, again;
+	char *db = xasprintf("%s/index.db", fx->dir);
+	uint32_t total, unread;
+	sqlite3 *raw;
+
+	assert_int_equal(fx->inbox, 1);
+	put(fx->st, fx->inbox, 1, "one", 0);
+	put(fx->st, fx->inbox, 2, "two", STORE_F_SEEN);
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, undo5, NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(raw);
+	free(db);
+
+	assert_int_equal(store_open(&fx->st, fx->dir, &err), 0);
+	assert_int_equal(store_msg_count(fx->st, fx->inbox, &total, &unread,
+	    &err), 0);
+	assert_int_equal(total, 3);
+	assert_int_equal(unread, 2);
+	sp = stamp_of(fx->st, fx->inbox);
+	assert_int_equal(sp.count, 3);
+	assert_int_equal(sp.gen, 0);
+	check_rows_stamp(fx->st, fx->inbox);
+
+	put(fx->st, fx->inbox, 4, "four", 0);
+	assert_true(stamp_moved(fx->st, fx->inbox, &sp));
+	assert_int_equal(sp.count, 4);
+	assert_int_equal(store_msg_set_flags(fx->st, fx->inbox, 3,
+	    STORE_F_SEEN, NULL, 0, &err), 0);
+	assert_false(stamp_moved(fx->st, fx->inbox, &sp));
+	assert_int_equal(store_msg_delete(fx->st, fx->inbox, 3, &err), 0);
+	assert_true(stamp_moved(fx->st, fx->inbox, &sp));
+	assert_int_equal(sp.count, 3);
+	assert_int_equal(store_msg_count(fx->st, fx->inbox, &total, &unread,
+	    &err), 0);
+	assert_int_equal(unread, 2);
+
+	/* Opened again: nothing to migrate, the same stamp. */
+	store_close(fx->st);
+	assert_int_equal(store_open(&fx->st, fx->dir, &err), 0);
+	again = stamp_of(fx->st, fx->inbox);
+	assert_true(stamp_eq(again, sp));
 }
 
 /* The threading SELECT walks the date index: no sort of the folder. */
@@ -1707,6 +1922,9 @@ main(void)
 		T(test_list_stale),
 		T(test_list_plans),
 		T(test_thread_rows),
+		T(test_thread_stamp),
+		T(test_thread_stamp_tx),
+		T(test_migrate_from_4),
 		T(test_thread_plan),
 		T(test_search),
 		T(test_ops),
