@@ -252,25 +252,44 @@ names(CMS_RecipientInfo *ri, X509 *cert)
 	}
 }
 
-/* The user's secret certificates (gpgsm's listing), at most max. */
-static size_t
-own_keys(struct crypto_gpgme *g, gpgme_key_t *keys, size_t max)
+/* One listing of the secret certificates; false if it failed. */
+static bool
+list_own(struct crypto_gpgme *g, gpgme_key_t *keys, size_t max, size_t *n)
 {
 	gpgme_error_t ge;
 	gpgme_key_t k;
-	size_t n = 0;
 
+	*n = 0;
 	gpgme_set_keylist_mode(g->kctx, GPGME_KEYLIST_MODE_LOCAL);
 	ge = gpgme_op_keylist_start(g->kctx, NULL, 1);
 	while (ge == 0 && (ge = gpgme_op_keylist_next(g->kctx, &k)) == 0) {
-		if (n < max && k->subkeys != NULL && k->subkeys->fpr != NULL)
-			keys[n++] = k;
+		if (*n < max && k->subkeys != NULL && k->subkeys->fpr != NULL)
+			keys[(*n)++] = k;
 		else
 			gpgme_key_unref(k);
 	}
 	gpgme_op_keylist_end(g->kctx);
-	if (gpgme_err_code(ge) != GPG_ERR_EOF)
-		crypto_gpgme_renew(g, &g->kctx);
+	if (gpgme_err_code(ge) == GPG_ERR_EOF)
+		return true;
+	crypto_gpgme_renew(g, &g->kctx);
+	return false;
+}
+
+/*
+ * The user's secret certificates (gpgsm's listing), at most max. A
+ * listing that failed (gpgsm lost its agent, say) is tried once more on
+ * a fresh context: an empty answer would leave a locked key unnoticed.
+ */
+static size_t
+own_keys(struct crypto_gpgme *g, gpgme_key_t *keys, size_t max)
+{
+	size_t n, i;
+
+	if (list_own(g, keys, max, &n))
+		return n;
+	for (i = 0; i < n; i++)
+		gpgme_key_unref(keys[i]);
+	list_own(g, keys, max, &n);
 	return n;
 }
 
@@ -299,11 +318,38 @@ first_own(struct crypto_gpgme *g, STACK_OF(CMS_RecipientInfo) *ris)
 	return found;
 }
 
+/* Is any of the user's secret certificates locked in the agent? */
+static bool
+any_locked(struct crypto_gpgme *g)
+{
+	gpgme_key_t keys[UNLOCK_CERTS_MAX];
+	struct crypto_gpgme_agent_keyinfo k;
+	gpgme_ctx_t agent = NULL;
+	bool locked = false;
+	size_t n, i;
+
+	n = own_keys(g, keys, UNLOCK_CERTS_MAX);
+	if (n > 0 && crypto_gpgme_agent_open(g, "decrypt", &agent, NULL) != 0)
+		locked = true;	/* cannot tell: count it as locked */
+	for (i = 0; i < n; i++) {
+		const char *grip = keys[i]->subkeys->keygrip;
+
+		if (!locked && is_grip(grip) &&
+		    crypto_gpgme_agent_keyinfo(agent, grip, &k, NULL) == 0 &&
+		    k.found && k.protected && !k.cached)
+			locked = true;
+		gpgme_key_unref(keys[i]);
+	}
+	if (agent != NULL)
+		gpgme_release(agent);
+	return locked;
+}
+
 int
 crypto_gpgme_unlock_recipient(struct crypto_gpgme *g, const char *data,
     size_t len, struct cachet_err *err)
 {
-	STACK_OF(CMS_RecipientInfo) *ris;
+	STACK_OF(CMS_RecipientInfo) *ris = NULL;
 	CMS_ContentInfo *cms;
 	gpgme_key_t key = NULL;
 	int rc;
@@ -316,6 +362,15 @@ crypto_gpgme_unlock_recipient(struct crypto_gpgme *g, const char *data,
 	CMS_ContentInfo_free(cms);
 	/* Leave no parse errors behind for the thread's next OpenSSL user. */
 	ERR_clear_error();
+	/*
+	 * Unreadable here: which key gpgsm would need is unknown, and a
+	 * locked one would have gpg-agent start its own pinentry. Only when
+	 * none is locked may gpgsm try.
+	 */
+	if (ris == NULL && any_locked(g))
+		return cachet_err(err, CACHET_E_INVAL, "decrypt: the message's "
+		    "recipients cannot be read, and an S/MIME key is locked: "
+		    "nothing was asked or tried");
 	if (key == NULL)
 		return 0;
 	rc = unlock_one(g, key, "decrypt", err);

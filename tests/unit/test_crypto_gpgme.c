@@ -1801,6 +1801,19 @@ test_cms_unlock_decrypt(void **state)
 	crypto_result_release(&r);
 	assert_int_equal(p.calls, 1);
 	assert_false(pinentry_used());
+	/*
+	 * With the key locked again, input whose recipients cannot be read
+	 * is refused before gpgsm runs: gpgsm might need the key, and the
+	 * agent would start its own pinentry.
+	 */
+	agent_cold();
+	assert_int_equal(e->ops->decrypt(e, "junk", 4, &r, &err),
+	    CACHET_E_INVAL);
+	assert_non_null(strstr(err.msg, "recipients cannot be read"));
+	assert_null(r.plaintext);
+	crypto_result_release(&r);
+	assert_int_equal(p.calls, 1);
+	assert_false(pinentry_used());
 	crypto_engine_close(e);
 	buf_release(&d);
 	buf_release(&m);
