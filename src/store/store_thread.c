@@ -137,12 +137,13 @@ static int
 stamp_read(struct store *st, int64_t folder_id,
     struct store_thread_stamp *out, struct cachet_err *err)
 {
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (sqlite3_prepare_v2(st->db, STAMP_SQL, -1, &s, NULL) != SQLITE_OK)
-		return store_sqlerr(st, err, "thread stamp");
+	if ((s = store_stmt(st, STORE_SQL_THREAD_STAMP, STAMP_SQL, err)) ==
+	    NULL)
+		return CACHET_E_STORE;
 	sqlite3_bind_int64(s, 1, folder_id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -154,7 +155,7 @@ stamp_read(struct store *st, int64_t folder_id,
 	} else {
 		rc = store_sqlerr(st, err, "thread stamp");
 	}
-	sqlite3_finalize(s);
+	store_stmt_done(s);
 	return rc;
 }
 
