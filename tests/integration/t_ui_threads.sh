@@ -5,19 +5,11 @@
 . "$(dirname "$0")/../lib/env.sh"
 . "$top/tests/lib/sync.sh"
 . "$top/tests/lib/tmux.sh"
+. "$top/tests/lib/threadmail.sh"
 on_exit() { ui_stop; }
 
 u=$(new_user threads)
 pw=$(password_of "$u")
-mk() {	# file subject date message-id in-reply-to references body
-	{
-		printf 'From: Someone <s@example.test>\nTo: %s@example.test\n' "$u"
-		printf 'Subject: %s\nDate: %s\nMessage-ID: <%s>\n' "$2" "$3" "$4"
-		[ -n "$5" ] && printf 'In-Reply-To: <%s>\n' "$5"
-		[ -n "$6" ] && printf 'References: %s\n' "$6"
-		printf 'Content-Type: text/plain; charset=UTF-8\n\n%s\n' "$7"
-	} >"$1"
-}
 mk "$T/a.eml" "Trip plan" "Mon, 02 Nov 2026 10:00:00 +0000" a@t.test "" "" \
     "Where shall we go?"
 mk "$T/b.eml" "Bob replies" "Mon, 02 Nov 2026 11:00:00 +0000" b@t.test \
